@@ -1,0 +1,95 @@
+/**
+ * spec:pull — reads /version and the events.k8s.io/v1 OpenAPI v3 document from a live cluster
+ * and stores them as openapi/<gitVersion>/. Nothing is written unless both reads succeed.
+ */
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ClusterAccessError, getFromCluster, loadClusterAccess, type HttpResult } from './cluster-access.ts';
+import { assertEventsSpec } from './normalize.ts';
+import {
+  OPENAPI_DIR,
+  parseVersion,
+  sha256,
+  SOURCE_FILE_NAME,
+  SPEC_FILE_NAME,
+  SPEC_URL_PATH,
+  type SpecSource,
+} from './spec-files.ts';
+
+export interface PullOptions {
+  kubeconfig?: string;
+  context?: string;
+  openapiDir?: string;
+  now?: () => Date;
+}
+
+export interface PullResult {
+  dir: string;
+  source: SpecSource;
+}
+
+function explainStatus(result: HttpResult, what: string, server: string): string | undefined {
+  if (result.status === 200) return undefined;
+  const detail = result.body.toString('utf8').slice(0, 300).trim();
+  switch (result.status) {
+    case 401:
+      return `${server} refused the credentials (401 Unauthorized) for ${what}: check the kubeconfig's token or client certificate`;
+    case 403:
+      return `${server} denied ${what} (403 Forbidden): the user needs get on the non-resource URLs /version and /openapi/v3/*`;
+    case 404:
+      return `${server} does not serve ${what} (404): the cluster has no events.k8s.io/v1 API (Kubernetes 1.19 or later is needed)`;
+    default:
+      return `${server} answered ${result.status} for ${what}: ${detail}`;
+  }
+}
+
+export async function pullSpec(options: PullOptions = {}): Promise<PullResult> {
+  const access = loadClusterAccess(options);
+  const versionResult = await getFromCluster(access, '/version');
+  const versionProblem = explainStatus(versionResult, '/version', access.server);
+  if (versionProblem !== undefined) throw new ClusterAccessError(versionProblem);
+  const gitVersion = (JSON.parse(versionResult.body.toString('utf8')) as { gitVersion?: unknown }).gitVersion;
+  if (typeof gitVersion !== 'string') throw new ClusterAccessError(`${access.server}/version has no gitVersion`);
+  // Distribution suffixes (v1.31.4+k3s1, v1.30.2-eks-1234) keep the folder name to the Kubernetes version.
+  const version = /^v\d+\.\d+\.\d+/.exec(gitVersion)?.[0];
+  if (version === undefined || parseVersion(version) === undefined) {
+    throw new ClusterAccessError(
+      `${access.server}/version reports gitVersion "${gitVersion}", not v<major>.<minor>.<patch>`,
+    );
+  }
+
+  const specResult = await getFromCluster(access, SPEC_URL_PATH);
+  const specProblem = explainStatus(specResult, SPEC_URL_PATH, access.server);
+  if (specProblem !== undefined) throw new ClusterAccessError(specProblem);
+  try {
+    assertEventsSpec(JSON.parse(specResult.body.toString('utf8')));
+  } catch (error) {
+    throw new ClusterAccessError(
+      `${access.server}${SPEC_URL_PATH} did not return the events.k8s.io/v1 spec: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+
+  const source: SpecSource = {
+    gitVersion,
+    pulledFrom: `${access.server}${SPEC_URL_PATH}`,
+    pulledAt: (options.now ?? (() => new Date()))().toISOString(),
+    sha256: sha256(specResult.body),
+    file: SPEC_FILE_NAME,
+  };
+  const openapiDir = options.openapiDir ?? OPENAPI_DIR;
+  mkdirSync(openapiDir, { recursive: true });
+  const staging = mkdtempSync(join(openapiDir, `.pull-${version}-`));
+  const dir = join(openapiDir, version);
+  try {
+    writeFileSync(join(staging, SPEC_FILE_NAME), specResult.body);
+    writeFileSync(join(staging, SOURCE_FILE_NAME), `${JSON.stringify(source, null, 2)}\n`);
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(staging, dir);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return { dir, source };
+}

@@ -1,0 +1,36 @@
+import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
+import tseslint from 'typescript-eslint';
+
+export default defineConfig(
+  { ignores: ['src/generated/**', 'dist/**', 'node_modules/**', '.cache/**', 'test/apiserver/**', 'docs/**'] },
+  js.configs.recommended,
+  tseslint.configs.strictTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
+      '@typescript-eslint/no-unnecessary-condition': 'off',
+      '@typescript-eslint/no-confusing-void-expression': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Only the facade may touch generated code (house style): src/types.ts and src/events-api.ts.
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ group: ['**/generated/**'], message: 'import from src/types.ts or src/events-api.ts instead' }],
+        },
+      ],
+    },
+  },
+  { files: ['src/types.ts', 'src/events-api.ts'], rules: { 'no-restricted-imports': 'off' } },
+  {
+    files: ['test/**'],
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-empty-function': 'off',
+    },
+  },
+);

@@ -1,0 +1,109 @@
+/**
+ * One base class and a few subclasses. Messages say what failed, on which request or input, and
+ * what to do; none ever contains a credential (requests are described by method and URL only).
+ */
+import type { Status, StatusCause } from './types.ts';
+
+/** Base of every error kube-events throws. */
+export class KubeEventsError extends Error {
+  override name = 'KubeEventsError';
+}
+
+/** A value given to kube-events breaks a rule the apiserver would enforce, or is malformed. */
+export class ValidationError extends KubeEventsError {
+  override name = 'ValidationError';
+  /** The offending field or argument, e.g. `eventTime` or `note`. */
+  readonly field: string;
+  constructor(field: string, message: string, options?: ErrorOptions) {
+    super(`${field}: ${message}`, options);
+    this.field = field;
+  }
+}
+
+/** What the apiserver answered with a non-2xx status, decoded from its `Status` body when there is one. */
+export interface ApiErrorDetails {
+  /** HTTP status code, e.g. 404. */
+  status: number;
+  /** Kubernetes reason, e.g. `NotFound`, `AlreadyExists`, `Conflict`, `Forbidden`, `Invalid`, `TooManyRequests`, `Expired`. */
+  reason: string;
+  /** The server's message, or the plain-text body. */
+  serverMessage: string;
+  /** Field-level causes (for `Invalid`: one per rejected field). */
+  causes: StatusCause[];
+  /** Seconds to wait before retrying, from `Retry-After` or `details.retryAfterSeconds`. */
+  retryAfterSeconds: number | undefined;
+  method: string;
+  /** The request URL (never carries credentials). */
+  url: string;
+  /** The decoded Status, when the body was one. */
+  statusObject: Status | undefined;
+}
+
+/** The apiserver refused a request. */
+export class ApiError extends KubeEventsError implements ApiErrorDetails {
+  override name = 'ApiError';
+  readonly status: number;
+  readonly reason: string;
+  readonly serverMessage: string;
+  readonly causes: StatusCause[];
+  readonly retryAfterSeconds: number | undefined;
+  readonly method: string;
+  readonly url: string;
+  readonly statusObject: Status | undefined;
+  constructor(details: ApiErrorDetails, options?: ErrorOptions) {
+    const causes = details.causes.map((c) => `${c.field ?? '?'}: ${c.message ?? c.reason ?? ''}`).join('; ');
+    super(
+      `${details.method} ${details.url} failed: ${details.status} ${details.reason}: ${details.serverMessage}` +
+        (causes !== '' && !details.serverMessage.includes(causes) ? ` (${causes})` : ''),
+      options,
+    );
+    this.status = details.status;
+    this.reason = details.reason;
+    this.serverMessage = details.serverMessage;
+    this.causes = details.causes;
+    this.retryAfterSeconds = details.retryAfterSeconds;
+    this.method = details.method;
+    this.url = details.url;
+    this.statusObject = details.statusObject;
+  }
+}
+
+/**
+ * The resourceVersion a list or watch asked for is too old (HTTP 410 Gone, reason `Expired`):
+ * list again and watch from the list's resourceVersion.
+ */
+export class ResourceExpiredError extends ApiError {
+  override name = 'ResourceExpiredError';
+}
+
+/** No HTTP answer: connection refused or reset, DNS or TLS failure. */
+export class NetworkError extends KubeEventsError {
+  override name = 'NetworkError';
+  readonly method: string;
+  readonly url: string;
+  constructor(method: string, url: string, problem: string, options?: ErrorOptions) {
+    super(`${method} ${url}: ${problem}`, options);
+    this.method = method;
+    this.url = url;
+  }
+}
+
+/** The request took longer than its timeout. */
+export class TimeoutError extends NetworkError {
+  override name = 'TimeoutError';
+}
+
+/** The caller's AbortSignal stopped the request. */
+export class AbortedError extends NetworkError {
+  override name = 'AbortedError';
+}
+
+export const isApiError = (error: unknown): error is ApiError => error instanceof ApiError;
+export const isNotFound = (error: unknown): error is ApiError => isApiError(error) && error.status === 404;
+export const isAlreadyExists = (error: unknown): error is ApiError =>
+  isApiError(error) && error.reason === 'AlreadyExists';
+export const isConflict = (error: unknown): error is ApiError => isApiError(error) && error.status === 409;
+export const isForbidden = (error: unknown): error is ApiError => isApiError(error) && error.status === 403;
+export const isInvalid = (error: unknown): error is ApiError => isApiError(error) && error.status === 422;
+export const isResourceExpired = (error: unknown): error is ResourceExpiredError =>
+  error instanceof ResourceExpiredError;
