@@ -107,3 +107,27 @@ export const isForbidden = (error: unknown): error is ApiError => isApiError(err
 export const isInvalid = (error: unknown): error is ApiError => isApiError(error) && error.status === 422;
 export const isResourceExpired = (error: unknown): error is ResourceExpiredError =>
   error instanceof ResourceExpiredError;
+
+/**
+ * A kubeconfig, in-cluster environment or connection option is missing, malformed or
+ * contradictory. The message names the file (or variable) and the field.
+ */
+export class ConfigError extends KubeEventsError {
+  override name = 'ConfigError';
+  /** The file, environment variable or option at fault, e.g. `/home/me/.kube/config`. */
+  readonly source: string;
+  /** The field at fault, e.g. `users[ci].user.client-key`, when there is one. */
+  readonly field: string | undefined;
+  constructor(source: string, field: string | undefined, message: string, options?: ErrorOptions) {
+    super(`${source}${field !== undefined ? `: ${field}` : ''}: ${message}`, options);
+    this.source = source;
+    this.field = field;
+  }
+}
+
+/** The server's identity could not be verified, or the client certificate was refused during the handshake. */
+export class TlsError extends NetworkError {
+  override name = 'TlsError';
+}
+
+export const isConfigError = (error: unknown): error is ConfigError => error instanceof ConfigError;

@@ -15,7 +15,15 @@ import {
   readEventsV1NamespacedEvent,
   replaceEventsV1NamespacedEvent,
 } from './generated/sdk.gen.ts';
-import { AbortedError, ApiError, NetworkError, ResourceExpiredError, TimeoutError, ValidationError } from './errors.ts';
+import {
+  AbortedError,
+  ApiError,
+  KubeEventsError,
+  NetworkError,
+  ResourceExpiredError,
+  TimeoutError,
+  ValidationError,
+} from './errors.ts';
 import type {
   DeleteOptions,
   Event,
@@ -35,6 +43,8 @@ export interface ApiConnection {
   ky?: KyInstance;
   /** `fieldManager` sent with every write unless a call names another. @default 'kube-events' */
   fieldManager?: string;
+  /** Default timeout of a call in ms. @default 30000 */
+  timeoutMs?: number;
 }
 
 /** Options every call takes. */
@@ -156,6 +166,8 @@ function rootCauseCode(error: unknown): string | undefined {
 }
 
 function transportError(method: string, url: string, error: unknown, signal: AbortSignal | undefined): Error {
+  // The connection's fetch already throws typed errors (TLS, network after retries).
+  if (error instanceof KubeEventsError && !(error instanceof AbortedError)) return error;
   const err = error as { name?: string; message?: string };
   if (signal?.aborted === true || err.name === 'AbortError') {
     return new AbortedError(method, url, 'aborted by the caller', { cause: error });
@@ -178,6 +190,7 @@ function transportError(method: string, url: string, error: unknown, signal: Abo
 export class EventsApi {
   readonly #client: Client;
   readonly #fieldManager: string;
+  readonly #timeoutMs: number;
 
   constructor(connection: ApiConnection) {
     this.#client = createClient(
@@ -189,6 +202,7 @@ export class EventsApi {
       }),
     );
     this.#fieldManager = connection.fieldManager ?? DEFAULT_FIELD_MANAGER;
+    this.#timeoutMs = connection.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
   async #call<T>(method: string, signal: AbortSignal | undefined, run: () => Promise<GeneratedResult<T>>): Promise<T> {
@@ -209,7 +223,7 @@ export class EventsApi {
   #common(options: CallOptions | undefined) {
     return {
       client: this.#client,
-      timeout: options?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      timeout: options?.timeoutMs ?? this.#timeoutMs,
       ...(options?.signal !== undefined ? { signal: options.signal } : {}),
     };
   }

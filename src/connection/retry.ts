@@ -1,0 +1,64 @@
+/**
+ * When to send a request again, as one pure function. Rules (client-go rest/with_retry.go and the
+ * API conventions): 429 and 5xx carrying Retry-After are retried for every verb, since the server
+ * asked for it; a connection that failed before the request was written is retried for every
+ * verb; one that failed after only for idempotent verbs, since a POST or PATCH may have been
+ * applied. Waits grow exponentially with full jitter and never undercut Retry-After.
+ */
+
+/** Retry settings of a connection. */
+export interface RetryOptions {
+  /** Retries after the first attempt. @default 10 (client-go's) */
+  maxRetries?: number;
+  /** First backoff step in ms, doubled per retry. @default 250 */
+  baseDelayMs?: number;
+  /** Upper bound of one wait in ms, Retry-After included. @default 30000 */
+  maxDelayMs?: number;
+}
+
+export const RETRY_DEFAULTS: Required<RetryOptions> = { maxRetries: 10, baseDelayMs: 250, maxDelayMs: 30_000 };
+
+/** What happened to one attempt. */
+export type AttemptOutcome =
+  | { kind: 'status'; status: number; retryAfterSeconds: number | undefined }
+  /** `sent`: whether the request may have reached the server. */
+  | { kind: 'network'; sent: boolean };
+
+export type RetryDecision = { retry: true; delayMs: number } | { retry: false };
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
+/**
+ * @param attempt retries already made (0 after the first attempt)
+ * @param random a number in [0, 1) for jitter
+ */
+export function decideRetry(
+  outcome: AttemptOutcome,
+  context: { method: string; attempt: number; policy: Required<RetryOptions>; random: number },
+): RetryDecision {
+  const { method, attempt, policy, random } = context;
+  if (attempt >= policy.maxRetries) return { retry: false };
+  const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt) * random;
+  if (outcome.kind === 'network') {
+    const safe = !outcome.sent || IDEMPOTENT.has(method.toUpperCase());
+    return safe ? { retry: true, delayMs: Math.round(backoff) } : { retry: false };
+  }
+  const { status, retryAfterSeconds } = outcome;
+  // A 429 from priority-and-fairness always carries Retry-After; one without it still means "later".
+  const retryable = status === 429 || (status >= 500 && retryAfterSeconds !== undefined);
+  if (!retryable) return { retry: false };
+  const asked = (retryAfterSeconds ?? 0) * 1000;
+  return { retry: true, delayMs: Math.round(Math.min(policy.maxDelayMs, Math.max(asked, backoff))) };
+}
+
+/** Validates user retry options (or `false` for none) into a full policy. */
+export function retryPolicy(options: RetryOptions | false | undefined): Required<RetryOptions> {
+  if (options === false) return { ...RETRY_DEFAULTS, maxRetries: 0 };
+  const policy = { ...RETRY_DEFAULTS, ...options };
+  for (const [key, value] of Object.entries(policy)) {
+    if (!Number.isFinite(value) || value < 0) {
+      throw new RangeError(`retry.${key} must be a finite number ≥ 0, got ${String(value)}`);
+    }
+  }
+  return policy;
+}
