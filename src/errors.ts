@@ -131,3 +131,21 @@ export class TlsError extends NetworkError {
 }
 
 export const isConfigError = (error: unknown): error is ConfigError => error instanceof ConfigError;
+
+/** The Recorder was closed: create a new one (closing is for process shutdown). */
+export class RecorderClosedError extends KubeEventsError {
+  override name = 'RecorderClosedError';
+}
+
+/** Why the Recorder refused an occurrence without writing it. */
+export type DropReason = 'overload' | 'spam-filter' | 'closed';
+
+/** The Recorder dropped an occurrence on purpose (counted in `stats().dropped`). */
+export class EventDroppedError extends KubeEventsError {
+  override name = 'EventDroppedError';
+  readonly reason: DropReason;
+  constructor(reason: DropReason, message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}

@@ -28,6 +28,12 @@ export {
   ResourceExpiredError,
   TimeoutError,
   ValidationError,
+  ConfigError,
+  TlsError,
+  isConfigError,
+  RecorderClosedError,
+  EventDroppedError,
+  type DropReason,
   type ApiErrorDetails,
 } from './errors.ts';
 export type {
@@ -47,7 +53,19 @@ export type {
   Time,
 } from './types.ts';
 export { WatchDecodeError, type WatchBookmark, type WatchEvent } from './watch.ts';
-export { eventName, uniqueNanos } from './util/event-name.ts';
+export { eventName, eventNamePrefix, safeEventName, uniqueNanos } from './util/event-name.ts';
+export { Recorder, type PublishResult, type RecorderTarget } from './recorder/recorder.ts';
+export { reporterFromEnv, type EventType, type RecordedEvent, type Reporter } from './recorder/event.ts';
+export { normalizeRef, objectRef, type KubernetesObjectLike } from './recorder/object-ref.ts';
+export {
+  RECORDER_DEFAULTS,
+  type RecorderLogger,
+  type RecorderOptions,
+  type SpamFilterOptions,
+} from './recorder/options.ts';
+export type { RecorderStats } from './recorder/stats.ts';
+export type { EventSink } from './recorder/sink.ts';
+export { ManualClock, type RecorderClock } from './recorder/clock.ts';
 export {
   formatMicroTime,
   formatTime,

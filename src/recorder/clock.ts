@@ -1,0 +1,68 @@
+/** The Recorder's only source of time and timers, injectable for tests. */
+import type { MicroTime } from '../types.ts';
+import { formatMicroTime, microTimeNow } from '../util/micro-time.ts';
+
+export interface RecorderClock {
+  /** Milliseconds, monotonic enough for intervals (epoch-based in the system clock). */
+  now(): number;
+  /** The current time as a MicroTime. */
+  microTime(): MicroTime;
+  /** Schedules `fn`; timers must not keep the process alive. */
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemRecorderClock: RecorderClock = {
+  now: () => Date.now(),
+  microTime: microTimeNow,
+  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/** A clock driven by `advance(ms)`, for tests (the Recorder's and users'). */
+export class ManualClock implements RecorderClock {
+  #now: number;
+  #timers = new Map<number, { at: number; fn: () => void }>();
+  #nextId = 1;
+
+  constructor(startMs = Date.UTC(2026, 10, 25, 12, 0, 0)) {
+    this.#now = startMs;
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  microTime(): MicroTime {
+    return formatMicroTime(BigInt(Math.round(this.#now * 1000)) * 1000n);
+  }
+
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = this.#nextId++;
+    this.#timers.set(id, { at: this.#now + Math.max(0, ms), fn });
+    return id;
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.#timers.delete(handle as number);
+  }
+
+  /** Timers that are due at or before now + ms run in time order; the clock ends at now + ms. */
+  advance(ms: number): void {
+    const end = this.#now + ms;
+    for (;;) {
+      let next: [number, { at: number; fn: () => void }] | undefined;
+      for (const entry of this.#timers)
+        if (entry[1].at <= end && (next === undefined || entry[1].at < next[1].at)) next = entry;
+      if (next === undefined) break;
+      this.#timers.delete(next[0]);
+      this.#now = Math.max(this.#now, next[1].at);
+      next[1].fn();
+    }
+    this.#now = end;
+  }
+
+  get pendingTimers(): number {
+    return this.#timers.size;
+  }
+}

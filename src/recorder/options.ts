@@ -1,0 +1,164 @@
+/** Recorder options, their defaults (every budget in one place) and their validation. */
+import { ValidationError } from '../errors.ts';
+import type { KubeEventsError } from '../errors.ts';
+
+/** Budgets, as named constants. */
+export const RECORDER_DEFAULTS = {
+  /** First wait before a coalesced write; doubles while the series keeps firing. */
+  minWriteIntervalMs: 1_000,
+  /** Longest wait between writes of a firing series. */
+  maxWriteIntervalMs: 60_000,
+  /** A live series is written at least this often (KEP-383's heartbeat). */
+  heartbeatMs: 30 * 60_000,
+  /** The apiserver's `--event-ttl` (default 1 h): heartbeats stay below half of it. */
+  eventTtlMs: 60 * 60_000,
+  /** A series idle this long gets its final write and leaves the cache (KEP-383: 6 min). */
+  idleTimeoutMs: 6 * 60_000,
+  /** Series kept in memory; the least recently used is flushed and dropped beyond it. */
+  maxSeries: 10_000,
+  /** Writes waiting for the write budget; new events beyond it are dropped (counted). */
+  maxPendingWrites: 1_000,
+  /** Global write budget (token bucket) of this Recorder. */
+  writeBudget: { qps: 20, burst: 100 },
+  /** Namespace of events about cluster-scoped objects (`kube-system` for servers older than 1.23). */
+  clusterScopedNamespace: 'default',
+} as const;
+
+/** Optional per-object spam filter, as client-go's legacy recorder: a burst, then one event per interval. */
+export interface SpamFilterOptions {
+  /** @default 25 */
+  burst?: number;
+  /** One more event is allowed per this many ms. @default 300000 (5 min) */
+  refillIntervalMs?: number;
+  /** Objects tracked (LRU). @default 4096 */
+  maxObjects?: number;
+}
+
+/** Hooks for what the Recorder does not throw. Nothing is printed by default. */
+export interface RecorderLogger {
+  debug?(message: string, fields?: Record<string, unknown>): void;
+  warn?(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface RecorderOptions {
+  /** @default 1000 */
+  minWriteIntervalMs?: number;
+  /** @default 60000 */
+  maxWriteIntervalMs?: number;
+  /** @default 1800000 (30 min) */
+  heartbeatMs?: number;
+  /** The server's `--event-ttl`, when shorter than the default 1 h. @default 3600000 */
+  eventTtlMs?: number;
+  /** @default 360000 (6 min) */
+  idleTimeoutMs?: number;
+  /** @default 10000 */
+  maxSeries?: number;
+  /** @default 1000 */
+  maxPendingWrites?: number;
+  /** `false` turns it off (the connection's own rate limit still applies). @default { qps: 20, burst: 100 } */
+  writeBudget?: { qps: number; burst: number } | false;
+  /** Off unless given. */
+  spamFilter?: SpamFilterOptions | true;
+  /** Put the note into the series key: a different note starts a new Event (the server makes the note immutable). @default false */
+  noteInKey?: boolean;
+  /** @default 'default' */
+  clusterScopedNamespace?: 'default' | 'kube-system';
+  /** Called with every failure that no caller awaits (emit, coalesced writes). */
+  onError?: (error: KubeEventsError) => void;
+  logger?: RecorderLogger;
+}
+
+export interface ResolvedRecorderOptions {
+  minWriteIntervalMs: number;
+  /** min(maxWriteIntervalMs, heartbeatMs, eventTtlMs / 2). */
+  maxWriteIntervalMs: number;
+  idleTimeoutMs: number;
+  maxSeries: number;
+  maxPendingWrites: number;
+  writeBudget: { qps: number; burst: number } | false;
+  spamFilter: Required<SpamFilterOptions> | false;
+  noteInKey: boolean;
+  clusterScopedNamespace: 'default' | 'kube-system';
+  onError: ((error: KubeEventsError) => void) | undefined;
+  logger: RecorderLogger;
+}
+
+const KNOWN = new Set<string>([
+  'minWriteIntervalMs',
+  'maxWriteIntervalMs',
+  'heartbeatMs',
+  'eventTtlMs',
+  'idleTimeoutMs',
+  'maxSeries',
+  'maxPendingWrites',
+  'writeBudget',
+  'spamFilter',
+  'noteInKey',
+  'clusterScopedNamespace',
+  'onError',
+  'logger',
+] satisfies (keyof RecorderOptions)[]);
+
+function positive(name: string, value: number, integer = false): number {
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw new ValidationError(
+      `options.${name}`,
+      `must be a positive ${integer ? 'integer' : 'number'}, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+export function resolveRecorderOptions(options: RecorderOptions = {}): ResolvedRecorderOptions {
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) throw new ValidationError(`options.${key}`, `unknown option; known: ${[...KNOWN].join(', ')}`);
+  }
+  const d = RECORDER_DEFAULTS;
+  const min = positive('minWriteIntervalMs', options.minWriteIntervalMs ?? d.minWriteIntervalMs);
+  const max = Math.min(
+    positive('maxWriteIntervalMs', options.maxWriteIntervalMs ?? d.maxWriteIntervalMs),
+    positive('heartbeatMs', options.heartbeatMs ?? d.heartbeatMs),
+    positive('eventTtlMs', options.eventTtlMs ?? d.eventTtlMs) / 2,
+  );
+  if (max < min) {
+    throw new ValidationError(
+      'options.maxWriteIntervalMs',
+      `the longest write interval (${max} ms, after heartbeat and TTL) is below minWriteIntervalMs (${min} ms)`,
+    );
+  }
+  const budget = options.writeBudget ?? d.writeBudget;
+  const spam = options.spamFilter;
+  const namespace = options.clusterScopedNamespace ?? d.clusterScopedNamespace;
+  if (namespace !== 'default' && namespace !== 'kube-system') {
+    throw new ValidationError(
+      'options.clusterScopedNamespace',
+      'must be "default" or "kube-system" (the only namespaces the apiserver accepts for them)',
+    );
+  }
+  return {
+    minWriteIntervalMs: min,
+    maxWriteIntervalMs: max,
+    idleTimeoutMs: positive('idleTimeoutMs', options.idleTimeoutMs ?? d.idleTimeoutMs),
+    maxSeries: positive('maxSeries', options.maxSeries ?? d.maxSeries, true),
+    maxPendingWrites: positive('maxPendingWrites', options.maxPendingWrites ?? d.maxPendingWrites, true),
+    writeBudget:
+      budget === false
+        ? false
+        : { qps: positive('writeBudget.qps', budget.qps), burst: positive('writeBudget.burst', budget.burst, true) },
+    spamFilter:
+      spam === undefined
+        ? false
+        : {
+            burst: positive('spamFilter.burst', (spam === true ? undefined : spam.burst) ?? 25, true),
+            refillIntervalMs: positive(
+              'spamFilter.refillIntervalMs',
+              (spam === true ? undefined : spam.refillIntervalMs) ?? 300_000,
+            ),
+            maxObjects: positive('spamFilter.maxObjects', (spam === true ? undefined : spam.maxObjects) ?? 4096, true),
+          },
+    noteInKey: options.noteInKey ?? false,
+    clusterScopedNamespace: namespace,
+    onError: options.onError,
+    logger: options.logger ?? {},
+  };
+}
