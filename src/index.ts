@@ -1,4 +1,8 @@
 /** kube-events: publish and read Kubernetes Events (events.k8s.io/v1). */
+export { connect, DEFAULT_USER_AGENT, type ConnectOptions, type Connection } from './connection/index.ts';
+export type { KubeconfigObject, ClientNodeKubeConfig, KubeconfigDocument } from './connection/load-config.ts';
+export type { RetryOptions } from './connection/retry.ts';
+export type { RateLimitOptions } from './connection/rate-limit.ts';
 export {
   DEFAULT_FIELD_MANAGER,
   DEFAULT_TIMEOUT_MS,

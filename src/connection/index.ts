@@ -1,0 +1,131 @@
+/**
+ * connect(): a kubeconfig (or the in-cluster environment) turned into a configured client, the
+ * way kubectl finds and uses it. Wiring only: loading is load-config.ts, TLS is transport.ts,
+ * requests are http.ts.
+ */
+import type { KyInstance } from 'ky';
+import { ValidationError } from '../errors.ts';
+import { EventsApi, DEFAULT_FIELD_MANAGER, DEFAULT_TIMEOUT_MS, type ApiConnection } from '../events-api.ts';
+import { VERSION } from '../version.ts';
+import { createKubeFetch, createKy, type HttpStats } from './http.ts';
+import { loadConfig, type KubeconfigObject, type LoadConfigOptions } from './load-config.ts';
+import { RATE_LIMIT_DEFAULTS, TokenBucket, type RateLimitOptions } from './rate-limit.ts';
+import { retryPolicy, type RetryOptions } from './retry.ts';
+import { Transport } from './transport.ts';
+
+/** Options of {@link connect}; every one is optional. */
+export interface ConnectOptions {
+  /** A kubeconfig path, several (merged like KUBECONFIG), or one already parsed (also a @kubernetes/client-node `KubeConfig`). @default KUBECONFIG, then ~/.kube/config, then in-cluster */
+  kubeconfig?: string | readonly string[] | KubeconfigObject;
+  /** @default the kubeconfig's current-context */
+  context?: string;
+  /** Default namespace. @default the context's, else `default` (in a pod: POD_NAMESPACE, then the service account's) */
+  namespace?: string;
+  /** `true`: only the in-cluster service account; `false`: never. @default tried when no kubeconfig exists */
+  inCluster?: boolean;
+  /** Retries of 429/5xx with Retry-After and of connection failures; `false` for none. @default { maxRetries: 10, baseDelayMs: 250, maxDelayMs: 30000 } */
+  retry?: RetryOptions | false;
+  /** Client-side token bucket; `false` for none. @default { qps: 5, burst: 10 } (client-go's) */
+  rateLimit?: RateLimitOptions | false;
+  /** Timeout of one call (retries included) in ms; each call may override it. @default 30000 */
+  timeoutMs?: number;
+  /** @default `kube-events/<version> (node <version>)` */
+  userAgent?: string;
+  /** `fieldManager` of writes. @default 'kube-events' */
+  fieldManager?: string;
+  /** An exec credential plugin still running after this long is killed. @default 30000 */
+  execTimeoutMs?: number;
+  /** Receives warnings (insecure TLS, a token file that failed to reload). @default process.emitWarning */
+  warn?: (message: string) => void;
+  /** Environment for KUBECONFIG, proxies and exec plugins. @default process.env */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A connection to one cluster as one user: what every kube-events call and the Recorder use. */
+export interface Connection extends ApiConnection {
+  /** The apiserver URL, e.g. `https://127.0.0.1:6443`. */
+  readonly baseUrl: string;
+  /** The default namespace. */
+  readonly namespace: string;
+  /** The ky instance carrying TLS, credentials, retries and the rate limit. */
+  readonly ky: KyInstance;
+  readonly fieldManager: string;
+  readonly timeoutMs: number;
+  /** Where the settings came from, e.g. `kubeconfig /home/me/.kube/config (context kind-dev)`. */
+  readonly origin: string;
+  /** Typed events.k8s.io/v1 operations over this connection. */
+  readonly events: EventsApi;
+  /** Requests, attempts, retries, 401 refreshes and TLS connections opened so far. */
+  stats(): HttpStats & { connectionsOpened: number };
+  /** Closes pooled connections and stops credential plugins. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_USER_AGENT = `kube-events/${VERSION} (node ${process.version})`;
+
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
+/**
+ * Connects the way kubectl does.
+ * @throws ConfigError naming the file and field when the kubeconfig or environment is wrong
+ * @example
+ * ```ts
+ * const conn = await connect();                                  // KUBECONFIG, ~/.kube/config or in-cluster
+ * const conn2 = await connect({ context: 'kind-dev', rateLimit: { qps: 20, burst: 40 } });
+ * ```
+ */
+export async function connect(options: ConnectOptions = {}): Promise<Connection> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
+    throw new ValidationError('timeoutMs', 'must be a positive number of milliseconds');
+  const retry = retryPolicy(options.retry);
+  const rateLimiter =
+    options.rateLimit === false ? undefined : new TokenBucket({ ...RATE_LIMIT_DEFAULTS, ...options.rateLimit });
+  const loadOptions: LoadConfigOptions = {};
+  if (options.kubeconfig !== undefined) loadOptions.kubeconfig = options.kubeconfig;
+  if (options.context !== undefined) loadOptions.context = options.context;
+  if (options.namespace !== undefined) loadOptions.namespace = options.namespace;
+  if (options.inCluster !== undefined) loadOptions.inCluster = options.inCluster;
+  if (options.execTimeoutMs !== undefined) loadOptions.execTimeoutMs = options.execTimeoutMs;
+  if (options.warn !== undefined) loadOptions.warn = options.warn;
+  if (options.env !== undefined) loadOptions.env = options.env;
+  const config = await loadConfig(loadOptions);
+  const transport = new Transport({
+    tls: config.tls,
+    proxyUrl: config.proxyUrl,
+    env: options.env ?? process.env,
+    origin: config.origin,
+  });
+  const { fetch, stats } = createKubeFetch({
+    transport,
+    auth: config.auth,
+    impersonate: config.impersonate,
+    userAgent: options.userAgent ?? DEFAULT_USER_AGENT,
+    retry,
+    rateLimiter,
+    origin: config.origin,
+  });
+  const base = {
+    baseUrl: config.server,
+    namespace: config.namespace,
+    ky: createKy(fetch),
+    fieldManager: options.fieldManager ?? DEFAULT_FIELD_MANAGER,
+    timeoutMs,
+    origin: config.origin,
+  };
+  const connection: Connection = {
+    ...base,
+    events: new EventsApi(base),
+    stats: () => ({ ...stats, connectionsOpened: transport.connectionsOpened }),
+    close: async () => {
+      config.auth.close();
+      await transport.close();
+    },
+  };
+  // Nothing secret is reachable from here, but keep inspection short and obviously safe.
+  Object.defineProperty(connection, INSPECT, {
+    value: () =>
+      `Connection { baseUrl: '${base.baseUrl}', namespace: '${base.namespace}', origin: '${base.origin}', auth: '${config.auth.method}' }`,
+  });
+  return connection;
+}
