@@ -39,6 +39,8 @@ export interface ConnectOptions {
   warn?: (message: string) => void;
   /** Environment for KUBECONFIG, proxies and exec plugins. @default process.env */
   env?: NodeJS.ProcessEnv;
+  /** The in-cluster service account's folder (`token`, `ca.crt`, `namespace`). @default /var/run/secrets/kubernetes.io/serviceaccount */
+  serviceAccountDir?: string;
 }
 
 /** A connection to one cluster as one user: what every kube-events call and the Recorder use. */
@@ -89,6 +91,7 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
   if (options.execTimeoutMs !== undefined) loadOptions.execTimeoutMs = options.execTimeoutMs;
   if (options.warn !== undefined) loadOptions.warn = options.warn;
   if (options.env !== undefined) loadOptions.env = options.env;
+  if (options.serviceAccountDir !== undefined) loadOptions.serviceAccountDir = options.serviceAccountDir;
   const config = await loadConfig(loadOptions);
   const transport = new Transport({
     tls: config.tls,

@@ -1,9 +1,15 @@
 /** The Recorder's only source of time and timers, injectable for tests. */
 import type { MicroTime } from '../types.ts';
-import { formatMicroTime, microTimeNow } from '../util/micro-time.ts';
+import { wallClockMs } from '../util/clock.ts';
+import { formatMicroTime } from '../util/micro-time.ts';
+
+/** `now()` as a MicroTime: epoch ms with a microsecond fraction, formatted with exactly six digits. */
+export function microTimeAt(epochMs: number): MicroTime {
+  return formatMicroTime(BigInt(Math.round(epochMs * 1000)) * 1000n);
+}
 
 export interface RecorderClock {
-  /** Milliseconds, monotonic enough for intervals (epoch-based in the system clock). */
+  /** Unix time in ms, with a sub-millisecond fraction when the clock has one. */
   now(): number;
   /** The current time as a MicroTime. */
   microTime(): MicroTime;
@@ -13,8 +19,8 @@ export interface RecorderClock {
 }
 
 export const systemRecorderClock: RecorderClock = {
-  now: () => Date.now(),
-  microTime: microTimeNow,
+  now: wallClockMs,
+  microTime: () => microTimeAt(wallClockMs()),
   setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
@@ -34,7 +40,7 @@ export class ManualClock implements RecorderClock {
   }
 
   microTime(): MicroTime {
-    return formatMicroTime(BigInt(Math.round(this.#now * 1000)) * 1000n);
+    return microTimeAt(this.#now);
   }
 
   setTimeout(fn: () => void, ms: number): unknown {

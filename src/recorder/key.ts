@@ -12,13 +12,7 @@ function refKey(ref: ObjectReference | undefined): string {
 }
 
 export function seriesKey(event: RecordedEvent, regarding: ObjectReference, noteInKey: boolean): string {
-  // \u0000 cannot appear in Kubernetes names or in the validated fields, so parts never run together.
-  return [
-    event.type,
-    event.action,
-    event.reason,
-    refKey(regarding),
-    refKey(event.secondary),
-    noteInKey ? (event.note ?? '') : '',
-  ].join('\u0000');
+  // NUL does not occur in Kubernetes names, kinds or API versions, so parts never run together.
+  const note = noteInKey ? (event.note ?? '') : '';
+  return `${event.type}\u0000${event.action}\u0000${event.reason}\u0000${refKey(regarding)}\u0000${refKey(event.secondary)}\u0000${note}`;
 }

@@ -7,11 +7,20 @@
 import { LRUCache } from 'lru-cache';
 import { TokenBucket } from '../connection/rate-limit.ts';
 import { EventsApi, type ApiConnection } from '../events-api.ts';
-import { ApiError, EventDroppedError, KubeEventsError, RecorderClosedError, type DropReason } from '../errors.ts';
-import type { Event, MicroTime, ObjectReference } from '../types.ts';
+import {
+  ApiError,
+  EventDroppedError,
+  isForbidden,
+  KubeEventsError,
+  NetworkError,
+  RecorderClosedError,
+  TlsError,
+  type DropReason,
+} from '../errors.ts';
+import type { Event, ObjectReference } from '../types.ts';
 import { safeEventName } from '../util/event-name.ts';
 import { sleep } from '../util/sleep.ts';
-import { systemRecorderClock, type RecorderClock } from './clock.ts';
+import { microTimeAt, systemRecorderClock, type RecorderClock } from './clock.ts';
 import type { RecordedEvent, Reporter } from './event.ts';
 import { seriesKey } from './key.ts';
 import { normalizeRef } from './object-ref.ts';
@@ -23,8 +32,20 @@ import { emptyStats, type RecorderStats } from './stats.ts';
 import { normalizeReporter, validateEvent } from './validate.ts';
 import { SeriesWriter, type SeriesTarget } from './writer.ts';
 
-/** flush() gives up after this many rounds in a row with failed writes. */
-const FLUSH_ROUNDS = 3;
+/** How often the publish path looks for idle series (each look is O(1) amortized). */
+const IDLE_CHECK_INTERVAL_MS = 1_000;
+
+/** flush() gives up after this many rounds in a row with failed writes, waiting 250 ms, 500 ms … between them. */
+const FLUSH_ROUNDS = 6;
+const FLUSH_BACKOFF_MS = 250;
+/** 403s tolerated in a row on a series already written, before it is abandoned. */
+const MAX_FORBIDDEN_RETRIES = 5;
+
+/** 429, 5xx and network failures: waiting can fix them. TLS failures cannot. */
+function isTransient(error: unknown): boolean {
+  if (error instanceof ApiError) return error.status === 429 || error.status >= 500;
+  return error instanceof NetworkError && !(error instanceof TlsError);
+}
 
 /** What a publish did. */
 export interface PublishResult {
@@ -42,7 +63,6 @@ interface Series extends SeriesTarget {
   count: number;
   /** The count the server holds (0 until created). */
   written: number;
-  lastObserved: MicroTime;
   lastOccurrenceMs: number;
   lastWriteMs: number;
   burstStartMs: number;
@@ -57,6 +77,10 @@ interface Series extends SeriesTarget {
   createError: Error | undefined;
   /** Left the cache after a failure that waiting cannot fix: no final write. */
   abandoned: boolean;
+  /** A write queued behind the chain and not started yet: it will carry every count, so no second one is queued. */
+  queued: Promise<void> | undefined;
+  /** 403s in a row after a successful write (RBAC is briefly not loaded after an apiserver restart). */
+  forbidden: number;
 }
 
 /** Recorder construction: a connection (from `connect()`) or any EventSink, and test hooks. */
@@ -74,6 +98,8 @@ export class Recorder {
   readonly #stats = emptyStats();
   #closed = false;
   #sweepTimer: unknown;
+  /** Idle expiry runs at most this often on the publish path (and on the sweep timer). */
+  #nextIdleCheckMs = 0;
 
   /**
    * @param target the connection from `connect()` (or `{ sink }` for custom transports and tests)
@@ -118,7 +144,31 @@ export class Recorder {
    *   `create` and `patch` on `events.k8s.io` `events`)
    * @throws EventDroppedError when refused on purpose (overload, spam filter); RecorderClosedError after close()
    */
-  async publish(event: RecordedEvent, regarding: ObjectReference): Promise<PublishResult> {
+  publish(event: RecordedEvent, regarding: ObjectReference): Promise<PublishResult> {
+    try {
+      const outcome = this.#record(event, regarding);
+      return outcome instanceof Promise ? outcome : Promise.resolve(outcome);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new KubeEventsError(String(error)));
+    }
+  }
+
+  /**
+   * Fire and forget: like publish, but never throws and never rejects. Failures go to `onError`
+   * and `stats().failed` / `stats().dropped`.
+   */
+  emit(event: RecordedEvent, regarding: ObjectReference): void {
+    try {
+      // A coalesced occurrence completes synchronously: no promise on the hot path.
+      const outcome = this.#record(event, regarding);
+      if (outcome instanceof Promise) outcome.catch((error: unknown) => this.#report(error));
+    } catch (error) {
+      this.#report(error);
+    }
+  }
+
+  /** One occurrence: synchronous when it is only counted, a promise when it waits for a write. */
+  #record(event: RecordedEvent, regarding: ObjectReference): PublishResult | Promise<PublishResult> {
     if (this.#closed) {
       this.#stats.dropped.closed += 1;
       throw new RecorderClosedError('publish after close(): the Recorder is closed; create a new one');
@@ -132,57 +182,51 @@ export class Recorder {
         `spam filter: too many ${event.type} events about ${ref.kind ?? ''}/${ref.name ?? ''}`,
       );
     }
-    this.#expireIdle(now);
+    if (now >= this.#nextIdleCheckMs) this.#expireIdle(now);
     const key = seriesKey(event, ref, this.#options.noteInKey);
     const existing = this.#series.get(key);
     if (existing === undefined) return this.#first(key, event, note, ref, now);
     this.#stats.published += 1;
-    existing.count += 1;
-    const count = existing.count;
-    const dirty = existing.written < count - 1;
-    if (
-      isQuiet({
-        dirty,
-        lastOccurrenceMs: existing.lastOccurrenceMs,
-        nowMs: now,
-        minIntervalMs: this.#options.minWriteIntervalMs,
-      })
-    ) {
-      existing.burstStartMs = now;
-    }
-    existing.lastObserved = this.#clock.microTime();
+    const count = ++existing.count;
+    const quiet = isQuiet({
+      dirty: existing.written < count - 1,
+      lastOccurrenceMs: existing.lastOccurrenceMs,
+      nowMs: now,
+      minIntervalMs: this.#options.minWriteIntervalMs,
+    });
+    if (quiet) existing.burstStartMs = now;
     existing.lastOccurrenceMs = now;
-    const result = { name: existing.name, namespace: existing.namespace, count };
     if (existing.prompt === undefined || !existing.prompt.sealed) {
       // The second occurrence (and any arriving before its patch is sent) waits for the patch.
       existing.prompt ??= { done: this.#enqueue(existing, true), sealed: false };
-      await existing.prompt.done;
-      return { ...result, name: existing.name, write: 'patched' };
+      return existing.prompt.done.then(
+        () => ({ name: existing.name, namespace: existing.namespace, count, write: 'patched' as const }),
+        (error: unknown) => {
+          // A transient failure leaves the count in memory with a retry scheduled.
+          if (isTransient(error) && !existing.abandoned) {
+            return { name: existing.name, namespace: existing.namespace, count, write: 'coalesced' as const };
+          }
+          throw error;
+        },
+      );
     }
     this.#stats.coalesced += 1;
     this.#schedule(existing, now);
-    return { ...result, write: 'coalesced' };
+    return { name: existing.name, namespace: existing.namespace, count, write: 'coalesced' };
   }
 
   /**
-   * Fire and forget: like publish, but never throws and never rejects. Failures go to `onError`
-   * and `stats().failed` / `stats().dropped`.
-   */
-  emit(event: RecordedEvent, regarding: ObjectReference): void {
-    this.publish(event, regarding).catch((error: unknown) => this.#report(error));
-  }
-
-  /**
-   * Resolves when every count held in memory is on the server (exact counts). Writes that fail
-   * are tried again at once; after three rounds without success flush rejects, and the counts stay
-   * in memory for the scheduled retries.
+   * Resolves when every count held in memory is on the server (exact counts). Failed writes are
+   * tried again with backoff; after FLUSH_ROUNDS rounds without success (about 8 s) flush rejects,
+   * and the counts stay in memory for the scheduled retries.
    * @throws KubeEventsError naming how many series are still behind
    */
   async flush(): Promise<void> {
     for (let failedRounds = 0; ;) {
       for (const series of this.#series.values()) {
-        if (series.written > 0 && series.written < series.count && series.prompt?.sealed !== false)
+        if (series.written > 0 && series.written < series.count && series.prompt?.sealed !== false) {
           this.#writeSoon(series);
+        }
       }
       if (this.#inflight.size === 0) return;
       const results = await Promise.allSettled([...this.#inflight]);
@@ -198,6 +242,7 @@ export class Recorder {
           cause: reason,
         });
       }
+      await this.#sleep(FLUSH_BACKOFF_MS * 2 ** (failedRounds - 1));
     }
   }
 
@@ -259,7 +304,6 @@ export class Recorder {
       template,
       count: 1,
       written: 0,
-      lastObserved: eventTime,
       lastOccurrenceMs: now,
       lastWriteMs: now,
       burstStartMs: now,
@@ -269,15 +313,18 @@ export class Recorder {
       failures: 0,
       createError: undefined,
       abandoned: false,
+      queued: undefined,
+      forbidden: 0,
     };
     this.#series.set(key, series);
     this.#armSweep();
     try {
       await this.#enqueue(series, true);
     } catch (error) {
-      // The next occurrence starts over with a create.
+      // Kept and retried with backoff (#writeFailed): the occurrence is counted, its write is scheduled.
+      if (isTransient(error)) return { name: series.name, namespace, count: 1, write: 'coalesced' };
+      // Waiting publishes fail the same way; the next occurrence starts over with a create.
       series.createError = error instanceof Error ? error : new KubeEventsError(String(error));
-      this.#abandon(series);
       throw error;
     }
     return { name: series.name, namespace, count: 1, write: 'created' };
@@ -285,19 +332,24 @@ export class Recorder {
 
   /** Appends a write of the series' current count to its chain; `awaited` writes reject to their caller. */
   #enqueue(series: Series, awaited: boolean): Promise<void> {
+    if (series.queued !== undefined) return series.queued;
     this.#stats.pendingWrites += 1;
     const run = series.chain.then(async () => {
+      series.queued = undefined;
       if (series.createError !== undefined) throw series.createError;
+      if (series.written >= series.count) return;
       if (this.#budget !== undefined) await this.#budget.take();
       if (series.prompt !== undefined) series.prompt.sealed = true;
       const count = series.count;
       if (series.written >= count) return;
-      const lastObserved = series.lastObserved;
+      // Formatted at write time only: a MicroTime per occurrence would dominate the hot path.
+      const lastObserved = series.count === 1 ? series.template.eventTime : microTimeAt(series.lastOccurrenceMs);
       if (series.written === 0) await this.#writer.create(series, count, lastObserved);
       else await this.#writer.patch(series, count, lastObserved);
       series.written = count;
       series.lastWriteMs = this.#clock.now();
       series.failures = 0;
+      series.forbidden = 0;
     });
     const tracked = run.finally(() => {
       this.#stats.pendingWrites -= 1;
@@ -305,9 +357,10 @@ export class Recorder {
       if (series.written < series.count && series.written > 0) this.#schedule(series, this.#clock.now());
     });
     this.#inflight.add(tracked);
+    series.queued = tracked;
     // Later writes of this series run after this one, whatever its outcome.
     series.chain = tracked.catch(() => undefined);
-    tracked.catch((error: unknown) => this.#writeFailed(series, error, !awaited));
+    tracked.catch((error: unknown) => this.#writeFailed(series, error, awaited));
     return tracked;
   }
 
@@ -335,7 +388,7 @@ export class Recorder {
 
   #writeSoon(series: Series): void {
     this.#clearTimer(series);
-    if (series.written < series.count) void this.#enqueue(series, false);
+    if (series.written < series.count && !series.abandoned) void this.#enqueue(series, false);
   }
 
   #clearTimer(series: Series): void {
@@ -343,20 +396,25 @@ export class Recorder {
     series.timer = undefined;
   }
 
-  /** A write failed after the connection's retries; `report` when no caller awaits it. */
-  #writeFailed(series: Series, error: unknown, report: boolean): void {
-    const transient = !(error instanceof ApiError) || error.status === 429 || error.status >= 500;
-    if (series.createError !== undefined) {
-      // Already abandoned by its failed create.
-    } else if (transient && series.written > 0) {
-      // Counts stay in memory; try again later with backoff (flush() retries at once).
-      series.failures += 1;
-      this.#schedule(series, this.#clock.now());
-    } else {
-      // 403/422 cannot be fixed by waiting: the series ends; the next occurrence starts a new Event.
-      this.#abandon(series);
+  /**
+   * A write failed after the connection's retries. Transient failures (429, 5xx, network) keep the
+   * counts and retry with backoff; so does a 403 on a series already written (RBAC is briefly not
+   * loaded after an apiserver restart), a few times. Anything else ends the series. Failures are
+   * reported unless an awaiting caller receives them as a rejection.
+   */
+  #writeFailed(series: Series, error: unknown, awaited: boolean): void {
+    const transient = isTransient(error);
+    if (!series.abandoned) {
+      const forbiddenAgain = isForbidden(error) && series.written > 0 && series.forbidden < MAX_FORBIDDEN_RETRIES;
+      if (transient || forbiddenAgain) {
+        if (forbiddenAgain) series.forbidden += 1;
+        series.failures += 1;
+        this.#schedule(series, this.#clock.now());
+      } else {
+        this.#abandon(series);
+      }
     }
-    if (report) this.#report(error);
+    if (!awaited || transient) this.#report(error);
   }
 
   #abandon(series: Series): void {
@@ -367,6 +425,7 @@ export class Recorder {
 
   /** Idle series at the least recently used end get their final write and leave: O(1) amortized per publish. */
   #expireIdle(now: number): void {
+    this.#nextIdleCheckMs = now + IDLE_CHECK_INTERVAL_MS;
     for (const key of this.#series.rkeys()) {
       const series = this.#series.peek(key);
       if (series === undefined || now - series.lastOccurrenceMs < this.#options.idleTimeoutMs) break;

@@ -22,3 +22,21 @@ export function wallClockNanos(): bigint {
   }
   return nanos;
 }
+
+let anchorWallMs = Date.now();
+let anchorPerfMs = performance.now();
+
+/**
+ * Unix time in milliseconds with a sub-millisecond fraction (microseconds are exact in a double
+ * at this magnitude), cheap enough for every publish. Re-anchors like wallClockNanos.
+ */
+export function wallClockMs(): number {
+  const ms = anchorWallMs + (performance.now() - anchorPerfMs);
+  const nowMs = Date.now();
+  if (Math.abs(ms - nowMs) > RESYNC_THRESHOLD_MS) {
+    anchorWallMs = nowMs;
+    anchorPerfMs = performance.now();
+    return nowMs;
+  }
+  return ms;
+}

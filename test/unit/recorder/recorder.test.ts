@@ -157,13 +157,14 @@ describe('Recorder series', () => {
     expect(event.eventTime).toBe('2026-11-25T12:00:00.000000Z');
   });
 
-  it('a taken name: claims our own Event with a JSON Patch test, picks a new name for a stranger', async () => {
-    const { sink, recorder } = setup();
+  it('a transient create failure keeps the occurrence and retries; a taken name is claimed or renamed', async () => {
+    const { sink, clock, recorder } = setup();
     sink.failNext.push(MemorySink.error(504, 'Timeout', 'lost answer'));
-    await expect(recorder.publish(backOff, pod)).rejects.toMatchObject({ status: 504 });
-    // Our create did land before the lost answer? Simulate: store it, then publish again.
-    const ours = await recorder.publish(backOff, pod);
-    expect(ours.write).toBe('created');
+    // The occurrence stays counted and its create is retried with backoff.
+    expect(await recorder.publish(backOff, pod)).toMatchObject({ count: 1, write: 'coalesced' });
+    clock.advance(2_000);
+    await settle();
+    expect(sink.only().reason).toBe('BackOff');
 
     const { sink: s2, recorder: r2 } = setup();
     const realCreate = s2.create.bind(s2);
@@ -222,14 +223,22 @@ describe('Recorder series', () => {
 });
 
 describe('Recorder failures', () => {
-  it('a 403 on the second publish rejects it with Forbidden and ends the series', async () => {
-    const { sink, recorder } = setup();
+  it('a 403 on the second publish rejects it; repeated 403s end the series', async () => {
+    const { sink, clock, recorder } = setup();
     await recorder.publish(backOff, pod);
-    sink.failNext.push(
-      MemorySink.error(403, 'Forbidden', 'cannot patch resource "events" in API group "events.k8s.io"'),
-    );
+    const forbidden = () =>
+      MemorySink.error(403, 'Forbidden', 'cannot patch resource "events" in API group "events.k8s.io"');
+    sink.failNext.push(forbidden());
     await expect(recorder.publish(backOff, pod)).rejects.toMatchObject({ status: 403, reason: 'Forbidden' });
+    // Right after an apiserver restart RBAC answers 403 for a moment: a few retries before giving up.
+    expect(recorder.stats().cacheSize).toBe(1);
+    for (let i = 0; i < 5; i++) sink.failNext.push(forbidden());
+    for (let i = 0; i < 6; i++) {
+      clock.advance(60_000);
+      await settle();
+    }
     expect(recorder.stats().cacheSize).toBe(0);
+    expect(recorder.stats().failed.Forbidden).toBe(5);
   });
 
   it('a failed create rejects the publishes that waited for it, and the next one starts over', async () => {

@@ -1,0 +1,72 @@
+/**
+ * Cost of a publish and an emit that hit the cache (the series exists), with 100 and with 100,000
+ * live series, beside the seed's algorithm (which scans its whole cache on every publish).
+ * Target: emit ≤ 1 µs median, flat from 100 to 100,000 keys. Instant in-memory sink: this measures
+ * the Recorder, not the network.
+ */
+import { Recorder } from '../src/recorder/recorder.ts';
+import { systemRecorderClock } from '../src/recorder/clock.ts';
+import { machine, printTable } from './_measure.ts';
+import { CountingSink } from './counting-sink.ts';
+import { SeedRecorder } from './seed-recorder.ts';
+
+const event = { type: 'Normal' as const, reason: 'Synced', action: 'Reconcile', note: 'reconciled' };
+const reporter = { controller: 'example.com/bench', instance: 'bench-0' };
+const ref = (i: number) => ({ apiVersion: 'v1', kind: 'Pod', namespace: 'default', name: `pod-${i}`, uid: `uid-${i}` });
+
+function median(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+/** Median ns per call over batches of `batch` calls. */
+async function measure(fn: (i: number) => unknown, batches = 200, batch = 500): Promise<number> {
+  const samples: number[] = [];
+  let i = 0;
+  for (let b = 0; b < batches; b++) {
+    const start = process.hrtime.bigint();
+    for (let k = 0; k < batch; k++) {
+      const result = fn(i++);
+      if (result instanceof Promise) await result;
+    }
+    samples.push(Number(process.hrtime.bigint() - start) / batch);
+    // Let coalesced-write timers and promise callbacks run between batches, as in a real process.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return median(samples);
+}
+
+const rows: (string | number)[][] = [];
+for (const keys of [100, 100_000]) {
+  const sink = new CountingSink();
+  const recorder = new Recorder({ sink }, reporter, { writeBudget: false, maxSeries: keys + 10 });
+  for (let i = 0; i < keys; i++) await recorder.publish(event, ref(i));
+  // Second occurrence of each: the series exists on the server, later ones are coalesced.
+  for (let i = 0; i < keys; i++) await recorder.publish(event, ref(i));
+  const emitNs = await measure((i) => recorder.emit(event, ref(i % keys)));
+  const publishNs = await measure((i) => recorder.publish(event, ref(i % keys)));
+  await recorder.close();
+
+  const seedSink = new CountingSink();
+  const seed = new SeedRecorder(seedSink, reporter, systemRecorderClock);
+  for (let i = 0; i < keys; i++) await seed.publish(event, ref(i));
+  const seedNs = await measure(
+    (i) => seed.publish(event, ref(i % keys)),
+    keys > 1000 ? 5 : 200,
+    keys > 1000 ? 20 : 500,
+  );
+  rows.push([
+    keys.toLocaleString('en'),
+    emitNs.toFixed(0),
+    publishNs.toFixed(0),
+    seedNs.toFixed(0),
+    (seedNs / publishNs).toFixed(0),
+  ]);
+}
+printTable(`Cache-hit cost per call, median — ${machine()}`, rows, [
+  'live series',
+  'emit ns',
+  'publish ns',
+  'seed publish ns',
+  'seed / publish',
+]);

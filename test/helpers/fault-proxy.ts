@@ -1,0 +1,299 @@
+/**
+ * A plain-HTTP proxy on 127.0.0.1 in front of the harness's HTTPS kube-apiserver, for fault
+ * injection: a rule chosen by the test answers a request itself (429, 5xx), resets the client's
+ * connection before or after forwarding it, or passes it through. Responses are streamed back, so
+ * watches work. Every request is counted by method and path. Loopback only; bodies, records and
+ * connections are bounded.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent, request as httpsRequest } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** What the proxy does with one request. */
+export type FaultAction =
+  | { kind: 'pass' }
+  /** Answer without forwarding: a Kubernetes Status body; `Retry-After` only when given. */
+  | { kind: 'status'; status: number; retryAfterSeconds?: number; reason?: string }
+  /** Reset the client's connection; the server never sees the request. */
+  | { kind: 'reset-before' }
+  /** Forward, wait for the server's answer, then reset the client's connection instead of answering. */
+  | { kind: 'reset-after' };
+
+export type Outcome = 'passed' | 'status' | 'reset-before' | 'reset-after' | 'upstream-error';
+
+/** One request as a rule sees it. */
+export interface ProxiedRequest {
+  method: string;
+  /** Without the query, e.g. `/apis/events.k8s.io/v1/namespaces/ns/events`. */
+  path: string;
+  query: URLSearchParams;
+  /** 1-based: this is the n-th request with this method (faulted ones included). */
+  nthOfMethod: number;
+  /** 1-based over all requests. */
+  nth: number;
+}
+
+export type FaultRule = (request: ProxiedRequest) => FaultAction | undefined;
+
+export interface ProxyRecord {
+  method: string;
+  path: string;
+  outcome: Outcome;
+  /** Status the client got (undefined after a reset). */
+  status: number | undefined;
+  /** When it arrived (Date.now()), for diagnosing a failed test; never for assertions. */
+  at: number;
+}
+
+export interface CountFilter {
+  method?: string;
+  /** A path prefix, or a pattern. */
+  path?: string | RegExp;
+  outcome?: Outcome | readonly Outcome[];
+}
+
+export interface FaultProxy {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  /** Every request handled so far (the newest MAX_RECORDS). */
+  readonly records: readonly ProxyRecord[];
+  /** Sets the rule for the next requests; undefined passes everything through. */
+  setRule(rule: FaultRule | undefined): void;
+  /** Requests matching the filter (all outcomes unless `outcome` is given). */
+  count(filter?: CountFilter): number;
+  /** Requests that reached the apiserver (passed through, or reset after forwarding). */
+  reachedServer(filter?: Omit<CountFilter, 'outcome'>): number;
+  /** Writes a kubeconfig for this proxy with a bearer token and returns its path. */
+  kubeconfig(token: string, namespace?: string): string;
+  close(): Promise<void>;
+}
+
+/** Records kept (oldest dropped beyond it). */
+const MAX_RECORDS = 50_000;
+/** A request body larger than this is refused (413): Events are a few KiB. */
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** Open client connections beyond this are refused. */
+const MAX_CONNECTIONS = 256;
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+]);
+
+function forwardHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && !HOP_BY_HOP.has(name.toLowerCase())) out[name] = value;
+  }
+  return out;
+}
+
+const REASONS: Record<number, string> = {
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  503: 'ServiceUnavailable',
+  504: 'Timeout',
+};
+
+function statusBody(status: number, reason: string, retryAfterSeconds: number | undefined): string {
+  return JSON.stringify({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: `injected by the fault proxy: ${status} ${reason}`,
+    reason,
+    ...(retryAfterSeconds !== undefined ? { details: { retryAfterSeconds } } : {}),
+    code: status,
+  });
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]' || hostname === '::1';
+}
+
+function matches(record: ProxyRecord, filter: CountFilter): boolean {
+  if (filter.method !== undefined && record.method !== filter.method.toUpperCase()) return false;
+  if (typeof filter.path === 'string' && !record.path.startsWith(filter.path)) return false;
+  if (filter.path instanceof RegExp && !filter.path.test(record.path)) return false;
+  if (filter.outcome !== undefined) {
+    const outcomes: readonly Outcome[] = typeof filter.outcome === 'string' ? [filter.outcome] : filter.outcome;
+    if (!outcomes.includes(record.outcome)) return false;
+  }
+  return true;
+}
+
+/** Starts a proxy to `upstream` (an https URL on loopback) that trusts `caFile`. */
+export async function startFaultProxy(options: { upstream: string; caFile: string }): Promise<FaultProxy> {
+  const upstream = new URL(options.upstream);
+  if (upstream.protocol !== 'https:' || !isLoopback(upstream.hostname)) {
+    throw new Error(`fault proxy: upstream must be https on loopback, got ${options.upstream}`);
+  }
+  const agent = new Agent({ keepAlive: true, maxSockets: 64, ca: readFileSync(options.caFile) });
+  const records: ProxyRecord[] = [];
+  const perMethod = new Map<string, number>();
+  let total = 0;
+  let rule: FaultRule | undefined;
+  const sockets = new Set<Socket>();
+  const upstreamRequests = new Set<ReturnType<typeof httpsRequest>>();
+  const dir = mkdtempSync(join(tmpdir(), 'kube-events-fault-proxy-'));
+  let kubeconfigs = 0;
+
+  const record = (entry: ProxyRecord): void => {
+    records.push(entry);
+    if (records.length > MAX_RECORDS) records.shift();
+  };
+
+  const reset = (req: IncomingMessage): void => {
+    // RST, not FIN: the client sees ECONNRESET, as after a middlebox or a crashed server.
+    req.socket.resetAndDestroy();
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse, body: Buffer): void => {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const parsed = new URL(req.url ?? '/', 'http://proxy.invalid');
+    total += 1;
+    const nthOfMethod = (perMethod.get(method) ?? 0) + 1;
+    perMethod.set(method, nthOfMethod);
+    const action = rule?.({ method, path: parsed.pathname, query: parsed.searchParams, nthOfMethod, nth: total }) ?? {
+      kind: 'pass',
+    };
+    const entry: ProxyRecord = { method, path: parsed.pathname, outcome: 'passed', status: undefined, at: Date.now() };
+    record(entry);
+
+    if (action.kind === 'status') {
+      const reason = action.reason ?? REASONS[action.status] ?? `HTTP${action.status}`;
+      const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+      if (action.retryAfterSeconds !== undefined) headers['Retry-After'] = String(action.retryAfterSeconds);
+      entry.outcome = 'status';
+      entry.status = action.status;
+      res.writeHead(action.status, headers);
+      res.end(statusBody(action.status, reason, action.retryAfterSeconds));
+      return;
+    }
+    if (action.kind === 'reset-before') {
+      entry.outcome = 'reset-before';
+      reset(req);
+      return;
+    }
+
+    const outgoing = httpsRequest(
+      {
+        agent,
+        protocol: 'https:',
+        hostname: upstream.hostname,
+        port: upstream.port,
+        method,
+        path: `${parsed.pathname}${parsed.search}`,
+        headers: { ...forwardHeaders(req.headers), host: upstream.host, 'content-length': String(body.length) },
+      },
+      (answer) => {
+        if (action.kind === 'reset-after') {
+          entry.outcome = 'reset-after';
+          // The server has processed the request; the client never learns the outcome.
+          answer.resume();
+          answer.once('end', () => reset(req));
+          return;
+        }
+        entry.status = answer.statusCode;
+        res.writeHead(answer.statusCode ?? 502, forwardHeaders(answer.headers));
+        res.flushHeaders();
+        answer.pipe(res);
+        answer.once('error', () => res.destroy());
+      },
+    );
+    upstreamRequests.add(outgoing);
+    outgoing.once('close', () => upstreamRequests.delete(outgoing));
+    outgoing.once('error', () => {
+      // The apiserver is down or went away: the client sees its connection fail the same way.
+      entry.outcome = 'upstream-error';
+      reset(req);
+    });
+    // A client that goes away (an aborted watch) takes the upstream request with it.
+    res.once('close', () => {
+      if (!res.writableFinished) outgoing.destroy();
+    });
+    outgoing.end(body);
+  };
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.once('end', () => {
+      if (size > MAX_BODY_BYTES) {
+        res.writeHead(413, { 'Content-Type': 'text/plain' });
+        res.end('fault proxy: request body too large');
+        return;
+      }
+      handle(req, res, Buffer.concat(chunks));
+    });
+    req.once('error', () => res.destroy());
+  });
+  server.maxConnections = MAX_CONNECTIONS;
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    // A reset socket emits an error on our side as well; it is expected.
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+
+  return {
+    url,
+    records,
+    setRule(next) {
+      rule = next;
+    },
+    count(filter = {}) {
+      return records.filter((entry) => matches(entry, filter)).length;
+    },
+    reachedServer(filter = {}) {
+      return records.filter((entry) => matches(entry, { ...filter, outcome: ['passed', 'reset-after'] })).length;
+    },
+    kubeconfig(token, namespace = 'default') {
+      kubeconfigs += 1;
+      const file = join(dir, `proxy-${kubeconfigs}.kubeconfig`);
+      const config = {
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'fault-proxy', cluster: { server: url } }],
+        users: [{ name: 'proxied', user: { token } }],
+        contexts: [{ name: 'fault-proxy', context: { cluster: 'fault-proxy', user: 'proxied', namespace } }],
+        'current-context': 'fault-proxy',
+      };
+      // JSON is YAML; 0600 because it holds a token.
+      writeFileSync(file, JSON.stringify(config, null, 2), { mode: 0o600 });
+      return file;
+    },
+    async close() {
+      for (const outgoing of upstreamRequests) outgoing.destroy();
+      for (const socket of sockets) socket.destroy();
+      agent.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
