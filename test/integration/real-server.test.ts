@@ -1,5 +1,10 @@
 /** Proof that the tests talk to a real kube-apiserver v1.37.2, and that it behaves as the SDK assumes. */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pullSpec } from '../../codegen/pull-spec.ts';
+import { OPENAPI_DIR, SOURCE_FILE_NAME, type SpecSource } from '../../codegen/spec-files.ts';
 import { isForbidden } from '../../src/errors.ts';
 import type { Connection } from '../../src/connection/index.ts';
 import { eventName } from '../../src/util/event-name.ts';
@@ -91,6 +96,18 @@ describe('the real kube-apiserver', () => {
     } as Parameters<typeof admin.events.create>[0]);
     const described = await kubectl(['describe', 'pod', 'web-0', '-n', ns]);
     expect(described).toMatch(/Warning\s+BackOff\s+\S+\s+kube-events\.test\/suite\s+image pull failed/);
+  });
+
+  it('spec:pull reads the events.k8s.io/v1 spec that openapi/v1.37.2 holds', async () => {
+    const openapiDir = mkdtempSync(join(tmpdir(), 'kube-events-pull-'));
+    try {
+      const pulled = await pullSpec({ kubeconfig: kube().info.kubeconfigs.admin, openapiDir });
+      expect(pulled.source.gitVersion).toBe('v1.37.2');
+      const committed = JSON.parse(readFileSync(join(OPENAPI_DIR, 'v1.37.2', SOURCE_FILE_NAME), 'utf8')) as SpecSource;
+      expect(pulled.source.sha256).toBe(committed.sha256);
+    } finally {
+      rmSync(openapiDir, { recursive: true, force: true });
+    }
   });
 
   it('keeps events across an apiserver restart', async () => {
