@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { ValidationError } from '../errors.ts';
 import type { ObjectReference } from '../types.ts';
 import { isDnsSubdomain } from '../util/event-name.ts';
-import { truncateUtf8, utf8Length } from '../util/utf8.ts';
+import { fitsUtf8, truncateUtf8, utf8Length } from '../util/utf8.ts';
 import type { RecordedEvent, Reporter } from './event.ts';
 
 export const REASON_MAX_BYTES = 128;
@@ -59,14 +59,25 @@ export function fitInstance(instance: string): string {
 
 function required(field: string, value: unknown, maxBytes: number): void {
   if (typeof value !== 'string' || value === '') throw new ValidationError(field, 'is required');
-  const bytes = utf8Length(value);
-  if (bytes > maxBytes) throw new ValidationError(field, `is ${bytes} bytes; the apiserver allows at most ${maxBytes}`);
+  if (fitsUtf8(value, maxBytes)) return;
+  throw new ValidationError(field, `is ${utf8Length(value)} bytes; the apiserver allows at most ${maxBytes}`);
+}
+
+/** Namespaces already found valid: a controller sees few, and the regex is the costliest check. */
+const validNamespaces = new Set<string>();
+const MAX_REMEMBERED_NAMESPACES = 10_000;
+
+function validNamespace(namespace: string): boolean {
+  if (validNamespaces.has(namespace)) return true;
+  if (!isDnsSubdomain(namespace)) return false;
+  if (validNamespaces.size < MAX_REMEMBERED_NAMESPACES) validNamespaces.add(namespace);
+  return true;
 }
 
 function checkRef(field: string, ref: ObjectReference): void {
   if (ref.kind === undefined || ref.kind === '') throw new ValidationError(`${field}.kind`, 'is required');
   if (ref.name === undefined || ref.name === '') throw new ValidationError(`${field}.name`, 'is required');
-  if (ref.namespace !== undefined && ref.namespace !== '' && !isDnsSubdomain(ref.namespace)) {
+  if (ref.namespace !== undefined && ref.namespace !== '' && !validNamespace(ref.namespace)) {
     throw new ValidationError(`${field}.namespace`, `"${ref.namespace}" is not a valid namespace`);
   }
 }
@@ -86,6 +97,6 @@ export function validateEvent(event: RecordedEvent, regarding: ObjectReference):
 
 /** Cuts a note to 1024 bytes on a character boundary, ending with TRUNCATION_MARKER. */
 export function fitNote(note: string): string {
-  if (utf8Length(note) <= NOTE_MAX_BYTES) return note;
+  if (fitsUtf8(note, NOTE_MAX_BYTES)) return note;
   return truncateUtf8(note, NOTE_MAX_BYTES - utf8Length(TRUNCATION_MARKER)) + TRUNCATION_MARKER;
 }

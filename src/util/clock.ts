@@ -25,18 +25,22 @@ export function wallClockNanos(): bigint {
 
 let anchorWallMs = Date.now();
 let anchorPerfMs = performance.now();
+let checkedPerfMs = anchorPerfMs;
 
 /**
  * Unix time in milliseconds with a sub-millisecond fraction (microseconds are exact in a double
- * at this magnitude), cheap enough for every publish. Re-anchors like wallClockNanos.
+ * at this magnitude), cheap enough for every publish: the system clock is consulted at most once a
+ * second to re-anchor like wallClockNanos.
  */
 export function wallClockMs(): number {
-  const ms = anchorWallMs + (performance.now() - anchorPerfMs);
-  const nowMs = Date.now();
-  if (Math.abs(ms - nowMs) > RESYNC_THRESHOLD_MS) {
-    anchorWallMs = nowMs;
-    anchorPerfMs = performance.now();
-    return nowMs;
+  const perf = performance.now();
+  if (perf - checkedPerfMs >= RESYNC_THRESHOLD_MS) {
+    checkedPerfMs = perf;
+    const nowMs = Date.now();
+    if (Math.abs(anchorWallMs + (perf - anchorPerfMs) - nowMs) > RESYNC_THRESHOLD_MS) {
+      anchorWallMs = nowMs;
+      anchorPerfMs = perf;
+    }
   }
-  return ms;
+  return anchorWallMs + (perf - anchorPerfMs);
 }

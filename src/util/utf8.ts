@@ -7,6 +7,11 @@ export function utf8Length(text: string): number {
   return /^[\x00-\x7f]*$/.test(text) ? text.length : encoder.encode(text).length;
 }
 
+/** True when `text` is at most `maxBytes` in UTF-8, without encoding short strings (≤ 3 bytes per UTF-16 unit). */
+export function fitsUtf8(text: string, maxBytes: number): boolean {
+  return text.length * 3 <= maxBytes || utf8Length(text) <= maxBytes;
+}
+
 /** The longest prefix of `text` that fits `maxBytes` without splitting a character. */
 export function truncateUtf8(text: string, maxBytes: number): string {
   if (utf8Length(text) <= maxBytes) return text;
