@@ -83,10 +83,19 @@ interface Series extends SeriesTarget {
   forbidden: number;
 }
 
+/** What the Recorder and the FakeRecorder of `kube-events/testing` both offer: type controllers against it. */
+export interface EventRecorder {
+  publish(event: RecordedEvent, regarding: ObjectReference): Promise<PublishResult>;
+  emit(event: RecordedEvent, regarding: ObjectReference): void;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+  stats(): RecorderStats;
+}
+
 /** Recorder construction: a connection (from `connect()`) or any EventSink, and test hooks. */
 export type RecorderTarget = ApiConnection | { sink: EventSink };
 
-export class Recorder {
+export class Recorder implements EventRecorder {
   readonly #options: ResolvedRecorderOptions;
   readonly #reporter: Required<Reporter>;
   readonly #clock: RecorderClock;
