@@ -28,7 +28,7 @@ import { resolveRecorderOptions, type RecorderOptions, type ResolvedRecorderOpti
 import { isQuiet, nextWriteDue } from './schedule.ts';
 import type { EventSink } from './sink.ts';
 import { SpamFilter } from './spam-filter.ts';
-import { emptyStats, type RecorderStats } from './stats.ts';
+import { emptyStats, snapshotStats, type RecorderStats } from './stats.ts';
 import { normalizeReporter, validateEvent } from './validate.ts';
 import { SeriesWriter, type SeriesTarget } from './writer.ts';
 
@@ -269,12 +269,7 @@ export class Recorder implements EventRecorder {
 
   /** A snapshot of the counters. */
   stats(): RecorderStats {
-    return {
-      ...this.#stats,
-      dropped: { ...this.#stats.dropped },
-      failed: { ...this.#stats.failed },
-      cacheSize: this.#series.size,
-    };
+    return snapshotStats(this.#stats, this.#series.size);
   }
 
   async #first(

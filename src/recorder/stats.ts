@@ -35,3 +35,8 @@ export function emptyStats(): RecorderStats {
     pendingWrites: 0,
   };
 }
+
+/** A copy of `stats` that callers may keep or change, with the current cache size. */
+export function snapshotStats(stats: RecorderStats, cacheSize: number): RecorderStats {
+  return { ...stats, dropped: { ...stats.dropped }, failed: { ...stats.failed }, cacheSize };
+}

@@ -8,7 +8,7 @@ import type { RecordedEvent, Reporter } from '../recorder/event.ts';
 import { seriesKey } from '../recorder/key.ts';
 import { normalizeRef } from '../recorder/object-ref.ts';
 import type { EventRecorder, PublishResult } from '../recorder/recorder.ts';
-import { emptyStats, type RecorderStats } from '../recorder/stats.ts';
+import { emptyStats, snapshotStats, type RecorderStats } from '../recorder/stats.ts';
 import { normalizeReporter, validateEvent } from '../recorder/validate.ts';
 import type { ObjectReference } from '../types.ts';
 import { safeEventName } from '../util/event-name.ts';
@@ -108,12 +108,7 @@ export class FakeRecorder implements EventRecorder {
   }
 
   stats(): RecorderStats {
-    return {
-      ...this.#stats,
-      dropped: { ...this.#stats.dropped },
-      failed: { ...this.#stats.failed },
-      cacheSize: this.#series.size,
-    };
+    return snapshotStats(this.#stats, this.#series.size);
   }
 
   /** Every series recorded, in order of first occurrence. */

@@ -2,10 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../src/errors.ts';
 import { ExecPluginAuth, parseExecCredential, type ExecPluginOptions } from '../../../src/connection/exec-plugin.ts';
 import type { ExecPlan } from '../../../src/connection/resolve.ts';
-import { CERT_PEM, KEY_PEM, tempDir } from './helpers.ts';
+import { CERT_PEM, KEY_PEM, failure, tempDir } from './helpers.ts';
 
 const { dir, write } = tempDir();
 const V1 = 'client.authentication.k8s.io/v1' as const;
@@ -90,15 +89,6 @@ function plugin(
       pid: number;
     };
   return { auth, runs, info, stderr };
-}
-
-async function failure(promise: Promise<unknown>): Promise<ConfigError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ConfigError);
-  return error as ConfigError;
 }
 
 describe('ExecPluginAuth', () => {

@@ -2,7 +2,8 @@
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, expect } from 'vitest';
+import { ConfigError } from '../../../src/errors.ts';
 
 /** Only the PEM framing matters to the loader; the transport would parse the content. */
 export const CA_PEM = '-----BEGIN CERTIFICATE-----\nQ0EtZmFrZQ==\n-----END CERTIFICATE-----\n';
@@ -29,4 +30,14 @@ export function tempDir(): { dir: string; write: (name: string, content: string)
 export function warnings(): { warn: (message: string) => void; messages: string[] } {
   const messages: string[] = [];
   return { warn: (message) => messages.push(message), messages };
+}
+
+/** Awaits a promise that must reject with a ConfigError, and returns the error. */
+export async function failure(promise: Promise<unknown>): Promise<ConfigError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ConfigError);
+  return error as ConfigError;
 }

@@ -2,9 +2,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../src/errors.ts';
 import { loadConfig, type LoadConfigOptions } from '../../../src/connection/load-config.ts';
-import { CA_PEM, CERT_PEM, KEY_PEM, b64, tempDir, warnings } from './helpers.ts';
+import { CA_PEM, CERT_PEM, KEY_PEM, b64, failure, tempDir, warnings } from './helpers.ts';
 
 const { dir, write } = tempDir();
 const CA_B = CA_PEM.replace('Q0EtZmFrZQ==', 'Q0EtQg==');
@@ -61,15 +60,6 @@ function load(options: LoadConfigOptions & { kubeconfigEnv?: string[] } = {}) {
   const { kubeconfigEnv, ...rest } = options;
   const env = { ...(kubeconfigEnv === undefined ? {} : { KUBECONFIG: kubeconfigEnv.join(delimiter) }), ...options.env };
   return loadConfig({ homeDir: HOME, serviceAccountDir: SA, warn: () => {}, ...rest, env });
-}
-
-async function failure(promise: Promise<unknown>): Promise<ConfigError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ConfigError);
-  return error as ConfigError;
 }
 
 describe('loadConfig: finding and merging kubeconfigs', () => {
