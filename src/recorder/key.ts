@@ -8,11 +8,18 @@ import type { RecordedEvent } from './event.ts';
 
 function refKey(ref: ObjectReference | undefined): string {
   if (ref === undefined) return '';
-  return `${ref.apiVersion ?? ''}\u0001${ref.kind ?? ''}\u0001${ref.namespace ?? ''}\u0001${ref.name ?? ''}\u0001${ref.uid ?? ''}\u0001${ref.fieldPath ?? ''}`;
+  return [ref.apiVersion, ref.kind, ref.namespace, ref.name, ref.uid, ref.fieldPath].join('\u0001');
 }
 
 export function seriesKey(event: RecordedEvent, regarding: ObjectReference, noteInKey: boolean): string {
-  // NUL does not occur in Kubernetes names, kinds or API versions, so parts never run together.
-  const note = noteInKey ? (event.note ?? '') : '';
-  return `${event.type}\u0000${event.action}\u0000${event.reason}\u0000${refKey(regarding)}\u0000${refKey(event.secondary)}\u0000${note}`;
+  // NUL and SOH do not occur in Kubernetes names, kinds or API versions, so parts never run together.
+  // join() makes one flat string: a template literal would keep a tree of pieces alive in the cache.
+  return [
+    event.type,
+    event.action,
+    event.reason,
+    refKey(regarding),
+    refKey(event.secondary),
+    noteInKey ? event.note : '',
+  ].join('\u0000');
 }

@@ -32,6 +32,9 @@ import { emptyStats, snapshotStats, type RecorderStats } from './stats.ts';
 import { normalizeReporter, validateEvent } from './validate.ts';
 import { SeriesWriter, type SeriesTarget } from './writer.ts';
 
+/** The chain of a series with no write queued or in flight. */
+const SETTLED: Promise<void> = Promise.resolve();
+
 /** How often the publish path looks for idle series (each look is O(1) amortized). */
 const IDLE_CHECK_INTERVAL_MS = 1_000;
 
@@ -70,7 +73,9 @@ interface Series extends SeriesTarget {
   /** Tail of this series' writes: every write waits for the one before. */
   chain: Promise<void>;
   /** The create, or the first series patch, that publishes wait for; `sealed` once its count is taken. */
-  prompt: { done: Promise<void>; sealed: boolean } | undefined;
+  prompt: Promise<void> | undefined;
+  /** The prompt write has taken its count: later occurrences are coalesced. */
+  sealed: boolean;
   /** Retries of a failing coalesced write, for its backoff. */
   failures: number;
   /** Why the first create failed: queued writes of this series fail the same way instead of creating it. */
@@ -205,10 +210,10 @@ export class Recorder implements EventRecorder {
     });
     if (quiet) existing.burstStartMs = now;
     existing.lastOccurrenceMs = now;
-    if (existing.prompt === undefined || !existing.prompt.sealed) {
+    if (!existing.sealed) {
       // The second occurrence (and any arriving before its patch is sent) waits for the patch.
-      existing.prompt ??= { done: this.#enqueue(existing, true), sealed: false };
-      return existing.prompt.done.then(
+      existing.prompt ??= this.#enqueue(existing, true);
+      return existing.prompt.then(
         () => ({ name: existing.name, namespace: existing.namespace, count, write: 'patched' as const }),
         (error: unknown) => {
           // A transient failure leaves the count in memory with a retry scheduled.
@@ -233,7 +238,7 @@ export class Recorder implements EventRecorder {
   async flush(): Promise<void> {
     for (let failedRounds = 0; ;) {
       for (const series of this.#series.values()) {
-        if (series.written > 0 && series.written < series.count && series.prompt?.sealed !== false) {
+        if (series.written > 0 && series.written < series.count && (series.prompt === undefined || series.sealed)) {
           this.#writeSoon(series);
         }
       }
@@ -312,8 +317,9 @@ export class Recorder implements EventRecorder {
       lastWriteMs: now,
       burstStartMs: now,
       timer: undefined,
-      chain: Promise.resolve(),
+      chain: SETTLED,
       prompt: undefined,
+      sealed: false,
       failures: 0,
       createError: undefined,
       abandoned: false,
@@ -343,7 +349,7 @@ export class Recorder implements EventRecorder {
       if (series.createError !== undefined) throw series.createError;
       if (series.written >= series.count) return;
       if (this.#budget !== undefined) await this.#budget.take();
-      if (series.prompt !== undefined) series.prompt.sealed = true;
+      if (series.prompt !== undefined) series.sealed = true;
       const count = series.count;
       if (series.written >= count) return;
       // Formatted at write time only: a MicroTime per occurrence would dominate the hot path.
@@ -363,7 +369,13 @@ export class Recorder implements EventRecorder {
     this.#inflight.add(tracked);
     series.queued = tracked;
     // Later writes of this series run after this one, whatever its outcome.
-    series.chain = tracked.catch(() => undefined);
+    const chain = tracked.catch(() => undefined);
+    series.chain = chain;
+    // Idle series hold no promises: a settled chain is replaced by the shared settled one.
+    void chain.then(() => {
+      if (series.chain === chain) series.chain = SETTLED;
+      if (series.sealed && series.queued === undefined) series.prompt = undefined;
+    });
     tracked.catch((error: unknown) => this.#writeFailed(series, error, awaited));
     return tracked;
   }
