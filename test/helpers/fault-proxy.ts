@@ -134,10 +134,18 @@ function matches(record: ProxyRecord, filter: CountFilter): boolean {
   return true;
 }
 
-/** Starts a proxy to `upstream` (an https URL on loopback) that trusts `caFile`. */
-export async function startFaultProxy(options: { upstream: string; caFile: string }): Promise<FaultProxy> {
+/**
+ * Starts a proxy to `upstream` (an https URL on loopback, or anywhere with `allowRemote`: the
+ * external cluster the user pointed the tests at) that trusts `caFile`. The proxy itself listens
+ * on loopback only.
+ */
+export async function startFaultProxy(options: {
+  upstream: string;
+  caFile: string;
+  allowRemote?: boolean;
+}): Promise<FaultProxy> {
   const upstream = new URL(options.upstream);
-  if (upstream.protocol !== 'https:' || !isLoopback(upstream.hostname)) {
+  if (upstream.protocol !== 'https:' || (options.allowRemote !== true && !isLoopback(upstream.hostname))) {
     throw new Error(`fault proxy: upstream must be https on loopback, got ${options.upstream}`);
   }
   const agent = new Agent({ keepAlive: true, maxSockets: 64, ca: readFileSync(options.caFile) });

@@ -17,7 +17,7 @@ import { eventName } from '../../src/util/event-name.ts';
 import { microTimeNow } from '../../src/util/micro-time.ts';
 import { sleep } from '../../src/util/sleep.ts';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.ts';
-import { closeConnections, connectAs, freshNamespace, kube } from './env.ts';
+import { closeConnections, connectAs, escapeRegExp, freshNamespace, kube, userName } from './env.ts';
 
 let ns: string;
 let admin: Connection;
@@ -123,7 +123,9 @@ describe("the harness's kubeconfigs", () => {
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ status: 403, reason: 'Forbidden', method: 'POST' });
     expect((error as ApiError).message).toMatch(
-      /User "nobody" cannot create resource "events" in API group "events\.k8s\.io" in the namespace/,
+      new RegExp(
+        `User "${escapeRegExp(userName('nobody'))}" cannot create resource "events" in API group "events\\.k8s\\.io" in the namespace`,
+      ),
     );
     expect(await stored(event.metadata?.name ?? '')).toBe(0);
     // A 403 is an answer, not a failure to retry.
@@ -232,12 +234,12 @@ process.stdout.write(JSON.stringify({
 
 describe('failures before any answer', () => {
   it('a wrong CA gives a TlsError that says TLS/certificate, without retries', async () => {
-    // The client CA did not sign the serving certificate.
-    const wrongCa = join(kube().info.stateDir, 'pki', 'client-ca.crt');
+    // A CA that did not sign the serving certificate (on the harness, its client CA).
+    const wrongCa = kube().unrelatedCaFile;
     const conn = await open({
       kubeconfig: kubeconfigFile({
         cluster: { server: kube().info.server, 'certificate-authority': wrongCa },
-        user: { token: kube().info.tokens.admin },
+        user: { token: kube().readToken },
       }),
     });
     const error = await conn.events.list({ namespace: ns }).catch((e: unknown) => e);
@@ -253,7 +255,7 @@ describe('failures before any answer', () => {
     const conn = await open({
       kubeconfig: kubeconfigFile({
         cluster: { server: `https://127.0.0.1:${port}`, 'certificate-authority': kube().info.caFile },
-        user: { token: kube().info.tokens.admin },
+        user: { token: kube().readToken },
       }),
       retry: { maxRetries: 2, baseDelayMs: 10 },
     });
@@ -277,11 +279,17 @@ describe('other ways to configure', () => {
     writeFileSync(join(saDir, 'token'), `${kube().info.tokens['events-writer']}\n`);
     copyFileSync(kube().info.caFile, join(saDir, 'ca.crt'));
     writeFileSync(join(saDir, 'namespace'), ns);
-    const { port } = new URL(kube().info.server);
-    const env = { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: port };
+    // The cluster's host and port, as a pod's environment would give them.
+    const server = new URL(kube().info.server);
+    const port = server.port === '' ? '443' : server.port;
+    const env = { KUBERNETES_SERVICE_HOST: server.hostname.replace(/^\[(.*)\]$/, '$1'), KUBERNETES_SERVICE_PORT: port };
 
     const explicit = await open({ inCluster: true, env, serviceAccountDir: saDir });
-    expect(explicit).toMatchObject({ baseUrl: kube().info.server, namespace: ns, origin: 'in-cluster' });
+    expect(explicit).toMatchObject({
+      baseUrl: `https://${server.hostname}:${port}`,
+      namespace: ns,
+      origin: 'in-cluster',
+    });
     const created = await explicit.events.create(rawEvent('in-cluster', explicit.namespace));
     expect(await stored(created.metadata?.name ?? '')).toBe(1);
 
@@ -316,17 +324,18 @@ describe('other ways to configure', () => {
   });
 
   it('util.inspect of the connection and of errors never shows the token', async () => {
-    const token = kube().info.tokens.admin;
-    const conn = await connectAs('admin');
+    const token = kube().readToken;
+    // admin's own kubeconfig where it has this token; an external cluster's admin may use a certificate.
+    const conn =
+      kube().info.tokens.admin === token
+        ? await connectAs('admin')
+        : await open({ kubeconfig: kubeconfigFile({ cluster: harnessCluster(), user: { token } }) });
     const notFound = await conn.events.read({ namespace: ns, name: 'does-not-exist' }).catch((e: unknown) => e);
     expect(isNotFound(notFound)).toBe(true);
     const tls = await (
       await open({
         kubeconfig: kubeconfigFile({
-          cluster: {
-            server: kube().info.server,
-            'certificate-authority': join(kube().info.stateDir, 'pki', 'client-ca.crt'),
-          },
+          cluster: { server: kube().info.server, 'certificate-authority': kube().unrelatedCaFile },
           user: { token },
         }),
       })
@@ -352,13 +361,20 @@ describe('other ways to configure', () => {
 describe('retries, seen through the fault proxy', () => {
   let proxy: FaultProxy;
   beforeEach(async () => {
-    proxy = await startFaultProxy({ upstream: kube().info.server, caFile: kube().info.caFile });
+    proxy = await startFaultProxy({
+      upstream: kube().info.server,
+      caFile: kube().info.caFile,
+      allowRemote: kube().external,
+    });
   });
   afterEach(async () => {
     await proxy.close();
   });
   const viaProxy = (identity: 'admin' | 'events-writer', options: ConnectOptions = {}) =>
-    open({ kubeconfig: proxy.kubeconfig(kube().info.tokens[identity], ns), ...options });
+    open({
+      kubeconfig: proxy.kubeconfig(identity === 'admin' ? kube().readToken : kube().info.tokens[identity], ns),
+      ...options,
+    });
 
   it('429 with Retry-After on the first two attempts of a POST, then success: one Event', async () => {
     proxy.setRule((request) =>

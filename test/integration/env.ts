@@ -5,6 +5,7 @@ import { inject } from 'vitest';
 import { connect, type ConnectOptions, type Connection } from '../../src/connection/index.ts';
 import type { EventsApi } from '../../src/events-api.ts';
 import type { HarnessInfo } from '../harness/start.ts';
+import { SUITE_LABEL } from './external-cluster.ts';
 
 const run = promisify(execFile);
 export type Identity = keyof HarnessInfo['kubeconfigs'];
@@ -50,9 +51,30 @@ export async function kubectl(args: string[], options: { as?: Identity; info?: H
   }
 }
 
-/** Creates a fresh namespace for one test file and returns its name. */
+/** The user name `identity` authenticates as: `nobody` on the harness, a ServiceAccount's on an external cluster. */
+export function userName(identity: Exclude<Identity, 'admin'>): string {
+  return kube().userNames[identity];
+}
+
+/** A RegExp source matching `text` literally. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Creates a fresh namespace for one test file and returns its name. It is labelled so that the
+ * external-cluster teardown removes it. On an external cluster its `default` ServiceAccount is
+ * created here rather than awaited from the controller: the ServiceAccount admission plugin
+ * refuses Pods until it exists (the harness runs neither).
+ */
 export async function freshNamespace(prefix: string): Promise<string> {
   const name = `${prefix}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
   await kubectl(['create', 'namespace', name]);
+  await kubectl(['label', 'namespace', name, `${SUITE_LABEL}=integration`]);
+  if (kube().external) {
+    await kubectl(['create', 'serviceaccount', 'default', '-n', name]).catch((error: unknown) => {
+      if (!/AlreadyExists/.test((error as Error).message)) throw error;
+    });
+  }
   return name;
 }

@@ -73,7 +73,11 @@ describe('the Recorder behind the fault proxy (events-writer)', () => {
   let errors: KubeEventsError[];
 
   beforeEach(async () => {
-    proxy = await startFaultProxy({ upstream: kube().info.server, caFile: kube().info.caFile });
+    proxy = await startFaultProxy({
+      upstream: kube().info.server,
+      caFile: kube().info.caFile,
+      allowRemote: kube().external,
+    });
     // No client-side rate limit: every write the Recorder wants reaches the proxy to be faulted.
     writer = await connect({ kubeconfig: proxy.kubeconfig(kube().info.tokens['events-writer'], ns), rateLimit: false });
     errors = [];

@@ -12,9 +12,10 @@ let admin: Connection;
 let writer: Connection;
 const reporter = { controller: 'kube-events.test/recorder', instance: 'recorder-0' };
 
+/** Our events about `name`: on a real cluster the scheduler and kubelet write their own about our Pods. */
 async function eventsAbout(name: string, namespace = ns): Promise<Event[]> {
   const list = await admin.events.list({ namespace, fieldSelector: `regarding.name=${name}` });
-  return list.items;
+  return list.items.filter((event) => event.reportingController === reporter.controller);
 }
 
 async function pod(name: string): Promise<ObjectReference> {
