@@ -20,6 +20,7 @@ import {
 import type { Event, ObjectReference } from '../types.ts';
 import { safeEventName } from '../util/event-name.ts';
 import { sleep } from '../util/sleep.ts';
+import { publishDrop, publishError, publishWrite } from './channels.ts';
 import { microTimeAt, systemRecorderClock, type RecorderClock } from './clock.ts';
 import type { RecordedEvent, Reporter } from './event.ts';
 import { seriesKey } from './key.ts';
@@ -135,6 +136,7 @@ export class Recorder implements EventRecorder {
       this.#stats.writes += 1;
       if (kind === 'create') this.#stats.created += 1;
       else this.#stats.patched += 1;
+      publishWrite(kind, () => this.stats());
     });
     this.#series = new LRUCache<string, Series>({
       max: this.#options.maxSeries,
@@ -185,6 +187,7 @@ export class Recorder implements EventRecorder {
   #record(event: RecordedEvent, regarding: ObjectReference): PublishResult | Promise<PublishResult> {
     if (this.#closed) {
       this.#stats.dropped.closed += 1;
+      publishDrop('closed', () => this.stats());
       throw new RecorderClosedError('publish after close(): the Recorder is closed; create a new one');
     }
     const note = validateEvent(event, regarding);
@@ -475,6 +478,7 @@ export class Recorder implements EventRecorder {
 
   #drop(reason: DropReason, message: string): EventDroppedError {
     this.#stats.dropped[reason] += 1;
+    publishDrop(reason, () => this.stats());
     return new EventDroppedError(reason, message);
   }
 
@@ -483,6 +487,7 @@ export class Recorder implements EventRecorder {
     if (!(typed instanceof EventDroppedError) && !(typed instanceof RecorderClosedError)) {
       const reason = typed instanceof ApiError ? typed.reason : typed.name;
       this.#stats.failed[reason] = (this.#stats.failed[reason] ?? 0) + 1;
+      publishError(typed, () => this.stats());
     }
     this.#options.logger.warn?.(`kube-events: ${typed.message}`, { error: typed });
     try {
