@@ -47,13 +47,26 @@ export function age(event: Event, nowMs: number): string {
   return `${since} (x${count} over ${humanDuration(nowMs - first)})`;
 }
 
-function table(rows: string[][], indent = ''): string {
+/** Wraps a cell's text (not its padding), e.g. in colour. */
+type Paint = (text: string, row: number, column: number) => string;
+
+function pad(cell: string, width: number, paint: Paint | undefined, row: number, column: number): string {
+  return (paint !== undefined ? paint(cell, row, column) : cell) + ' '.repeat(Math.max(0, width - cell.length));
+}
+
+function table(rows: string[][], indent = '', paint?: Paint): string {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
   return rows
     .map(
-      (row) =>
+      (row, r) =>
         indent +
-        row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  '),
+        row
+          .map((cell, column) =>
+            column === row.length - 1
+              ? pad(cell, 0, paint, r, column)
+              : pad(cell, widths[column] ?? 0, paint, r, column),
+          )
+          .join('  '),
     )
     .join('\n');
 }
@@ -78,15 +91,62 @@ export function describeEvents(events: Event[], nowMs: number): string {
   return `Events:\n${table(rows, '  ')}`;
 }
 
-/** The `kubectl events` table; `allNamespaces` adds a NAMESPACE column. */
-export function eventsTable(events: Event[], nowMs: number, options: { allNamespaces?: boolean } = {}): string {
+/** How the `kubectl events` table is printed. */
+export interface EventsTableOptions {
+  /** Adds a NAMESPACE column (`-A`). */
+  allNamespaces?: boolean;
+  /** Warning in yellow (ANSI); only for a terminal. */
+  colour?: boolean;
+}
+
+const EVENTS_HEADER = ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'];
+
+/** The cells of one row of the `kubectl events` table. */
+export function eventsTableRow(event: Event, nowMs: number, options: EventsTableOptions = {}): string[] {
+  const regarding = event.regarding ?? {};
+  const object = `${(regarding.kind ?? '').toLowerCase()}/${regarding.name ?? ''}`;
+  const row = [age(event, nowMs), event.type ?? '', event.reason ?? '', object, oneLine(event.note)];
+  return options.allNamespaces === true ? [event.metadata?.namespace ?? '', ...row] : row;
+}
+
+const YELLOW = (text: string): string => `\u001b[33m${text}\u001b[39m`;
+
+/** Paints Warning cells of the TYPE column yellow (body rows only). */
+function warningPaint(options: EventsTableOptions): Paint | undefined {
+  if (options.colour !== true) return undefined;
+  const typeColumn = options.allNamespaces === true ? 2 : 1;
+  return (text, row, column) => (row > 0 && column === typeColumn && text === 'Warning' ? YELLOW(text) : text);
+}
+
+/** The `kubectl events` table, oldest first; `allNamespaces` adds a NAMESPACE column. */
+export function eventsTable(events: Event[], nowMs: number, options: EventsTableOptions = {}): string {
   const sorted = [...events].sort((a, b) => (lastSeenMs(a) ?? 0) - (lastSeenMs(b) ?? 0));
-  const header = ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'];
-  const rows = sorted.map((event) => {
-    const regarding = event.regarding ?? {};
-    const object = `${(regarding.kind ?? '').toLowerCase()}/${regarding.name ?? ''}`;
-    const row = [age(event, nowMs), event.type ?? '', event.reason ?? '', object, oneLine(event.note)];
-    return options.allNamespaces === true ? [event.metadata?.namespace ?? '', ...row] : row;
-  });
-  return table([options.allNamespaces === true ? ['NAMESPACE', ...header] : header, ...rows]);
+  const header = options.allNamespaces === true ? ['NAMESPACE', ...EVENTS_HEADER] : EVENTS_HEADER;
+  const rows = sorted.map((event) => eventsTableRow(event, nowMs, options));
+  return table([header, ...rows], '', warningPaint(options));
+}
+
+/**
+ * Column widths of a watch, whose rows are printed one at a time: wide enough for most values, so
+ * that rows line up with the header; a longer value shifts only its own row.
+ */
+const WATCH_WIDTHS = { namespace: 20, lastSeen: 22, type: 7, reason: 20, object: 36 };
+
+function watchLine(cells: string[], options: EventsTableOptions, row: number): string {
+  const widths = [WATCH_WIDTHS.lastSeen, WATCH_WIDTHS.type, WATCH_WIDTHS.reason, WATCH_WIDTHS.object];
+  if (options.allNamespaces === true) widths.unshift(WATCH_WIDTHS.namespace);
+  const paint = warningPaint(options);
+  return cells
+    .map((cell, column) => pad(cell, column === cells.length - 1 ? 0 : (widths[column] ?? 0), paint, row, column))
+    .join('  ');
+}
+
+/** The header line of `kube-events watch`. */
+export function watchHeader(options: EventsTableOptions = {}): string {
+  return watchLine(options.allNamespaces === true ? ['NAMESPACE', ...EVENTS_HEADER] : EVENTS_HEADER, options, 0);
+}
+
+/** One line of `kube-events watch`, aligned with {@link watchHeader}. */
+export function watchRow(event: Event, nowMs: number, options: EventsTableOptions = {}): string {
+  return watchLine(eventsTableRow(event, nowMs, options), options, 1);
 }

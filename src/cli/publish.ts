@@ -1,0 +1,189 @@
+/** `kube-events publish`: one Event (or a series of `--count` occurrences) through one Recorder. */
+import { hostname } from 'node:os';
+import type { Connection } from '../connection/index.ts';
+import type { EventType, RecordedEvent } from '../recorder/event.ts';
+import { Recorder, type PublishResult } from '../recorder/recorder.ts';
+import type { ObjectReference } from '../types.ts';
+import {
+  CONNECTION_HELP,
+  CONNECTION_OPTIONS,
+  connectFromFlags,
+  EXIT,
+  helpHint,
+  parseFlags,
+  requireFlag,
+  UsageError,
+  type CliIo,
+} from './args.ts';
+import { resolveKindName } from './kinds.ts';
+import { readManifest } from './manifest.ts';
+
+/** `--controller` when none is given (the Event's FROM in `kubectl describe`). */
+export const DEFAULT_CONTROLLER = 'kube-events/cli';
+/** The largest `--count`. */
+export const MAX_COUNT = 1_000_000;
+
+/** Help of `kube-events publish`. */
+export const PUBLISH_USAGE = `Publish an Event about an object (events.k8s.io/v1).
+
+Usage:
+  kube-events publish <kind>/<name> [-n NS] --reason R --action A [flags]
+  kube-events publish -f manifest.yaml --reason R --action A [flags]
+
+Examples:
+  kube-events publish pod/web-0 -n shop --type Warning --reason BackOff --action Reconcile --note "image pull failed"
+  kube-events publish deployment/web --reason Synced --action Reconcile --count 5
+  kube-events publish -f widget.yaml --reason Ready --action Reconcile --related node/n1
+
+Flags:
+  -f, --filename FILE       the object, from the first document of a YAML or JSON manifest
+      --type TYPE           Normal or Warning (default Normal)
+      --reason REASON       why, UpperCamelCase (required, at most 128 bytes)
+      --action ACTION       what was done or failed (required, at most 128 bytes)
+      --note TEXT           human-readable message (at most 1024 bytes; longer is cut)
+      --related KIND/NAME   a second object involved (same namespace)
+      --controller NAME     reporting controller, a qualified name (default ${DEFAULT_CONTROLLER})
+      --instance NAME       reporting instance (default: POD_NAME, else the hostname)
+      --count N             publish N occurrences: one Event with series.count N (default 1)
+      --uid UID             the object's uid (kubectl describe matches Events by uid)
+      --api-version V       apiVersion of the kind, e.g. example.com/v1: names any kind
+      --cluster-scoped      the object has no namespace (kinds outside the known table)
+
+Kinds: pods, nodes, deployments, statefulsets, daemonsets, replicasets, jobs, cronjobs, services,
+configmaps, secrets, namespaces, persistentvolumes, persistentvolumeclaims, serviceaccounts,
+clusterroles, roles, ingresses, customresourcedefinitions (plural, singular, Kind or short name).
+
+Prints one line per occurrence; exits 0 once the apiserver has accepted every count, 1 when it has not.
+
+${CONNECTION_HELP}`;
+
+const PUBLISH_OPTIONS = {
+  ...CONNECTION_OPTIONS,
+  filename: { type: 'string', short: 'f' },
+  type: { type: 'string' },
+  reason: { type: 'string' },
+  action: { type: 'string' },
+  note: { type: 'string' },
+  related: { type: 'string' },
+  controller: { type: 'string' },
+  instance: { type: 'string' },
+  count: { type: 'string' },
+  uid: { type: 'string' },
+  'api-version': { type: 'string' },
+  'cluster-scoped': { type: 'boolean' },
+} as const;
+
+function eventType(value: string | undefined): EventType {
+  if (value === undefined) return 'Normal';
+  const lower = value.toLowerCase();
+  if (lower === 'normal') return 'Normal';
+  if (lower === 'warning') return 'Warning';
+  throw new UsageError(`--type must be Normal or Warning, got "${value}"`, helpHint('publish'));
+}
+
+function count(value: string | undefined): number {
+  if (value === undefined) return 1;
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_COUNT) {
+    throw new UsageError(`--count must be a whole number from 1 to ${MAX_COUNT}, got "${value}"`, helpHint('publish'));
+  }
+  return n;
+}
+
+/** `event.events.k8s.io/web-0.18… created (namespace shop, count 1)`. */
+const resultLine = (result: Pick<PublishResult, 'name' | 'namespace' | 'count'>, what: string): string =>
+  `event.events.k8s.io/${result.name} ${what} (namespace ${result.namespace}, count ${result.count})\n`;
+
+/** Runs `kube-events publish` with the arguments after the command name. */
+export async function publishCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseFlags('publish', argv, PUBLISH_OPTIONS);
+  if (values.help === true) {
+    io.stdout.write(`${PUBLISH_USAGE}\n`);
+    return EXIT.ok;
+  }
+  if (positionals.length > 1) {
+    throw new UsageError(`publish takes one <kind>/<name>, got ${positionals.length}`, helpHint('publish'));
+  }
+  const target = positionals[0];
+  if ((target === undefined) === (values.filename === undefined)) {
+    throw new UsageError(
+      target === undefined ? 'missing the object: <kind>/<name> or -f manifest' : 'give <kind>/<name> or -f, not both',
+      helpHint('publish'),
+    );
+  }
+  const occurrences = count(values.count);
+  const event: RecordedEvent = {
+    type: eventType(values.type),
+    reason: requireFlag('publish', 'reason', values.reason),
+    action: requireFlag('publish', 'action', values.action),
+    ...(values.note !== undefined ? { note: values.note } : {}),
+  };
+  const kindOptions = {
+    apiVersion: values['api-version'],
+    clusterScoped: values['cluster-scoped'],
+    command: 'publish',
+  };
+  // Arguments are checked before connecting: a usage error never waits for the cluster.
+  const namespaceHint = values.namespace ?? '';
+  if (target !== undefined) resolveKindName(target, { ...kindOptions, namespace: namespaceHint, what: 'kind/name' });
+  if (values.related !== undefined) {
+    resolveKindName(values.related, { ...kindOptions, namespace: namespaceHint, what: '--related' });
+  }
+
+  const conn = await connectFromFlags(values, io);
+  try {
+    const namespace = conn.namespace;
+    let regarding: ObjectReference =
+      target !== undefined
+        ? resolveKindName(target, { ...kindOptions, namespace, what: 'kind/name' })
+        : await readManifest(values.filename ?? '', { namespace, clusterScoped: values['cluster-scoped'] });
+    if (values.uid !== undefined) regarding = { ...regarding, uid: values.uid };
+    if (values.related !== undefined) {
+      // --api-version and --cluster-scoped describe the main object only.
+      event.secondary = resolveKindName(values.related, { namespace, what: '--related', command: 'publish' });
+    }
+    return await publishAll(conn, { event, regarding, occurrences, values, io });
+  } finally {
+    await conn.close();
+  }
+}
+
+async function publishAll(
+  conn: Connection,
+  run: {
+    event: RecordedEvent;
+    regarding: ObjectReference;
+    occurrences: number;
+    values: { controller?: string | undefined; instance?: string | undefined };
+    io: CliIo;
+  },
+): Promise<number> {
+  const { event, regarding, occurrences, values, io } = run;
+  let unreported: Error | undefined;
+  const instance = values.instance ?? (io.env.POD_NAME !== undefined && io.env.POD_NAME !== '' ? io.env.POD_NAME : '');
+  const recorder = new Recorder(
+    conn,
+    {
+      controller: values.controller ?? DEFAULT_CONTROLLER,
+      instance: instance !== '' ? instance : hostname(),
+    },
+    { onError: (error) => (unreported = error) },
+  );
+  let last: PublishResult | undefined;
+  for (let i = 0; i < occurrences; i++) {
+    const result = await recorder.publish(event, regarding);
+    // The first create failed after the connection's retries (unreachable, 5xx): fail now rather
+    // than wait for the Recorder's later attempts.
+    if (result.count === 1 && result.write === 'coalesced') throw unreported ?? new Error('the Event was not created');
+    io.stdout.write(resultLine(result, result.write));
+    last = result;
+  }
+  try {
+    await recorder.close();
+  } catch (error) {
+    // close() names how many series are behind; the cause says why.
+    throw unreported ?? error;
+  }
+  if (last !== undefined && last.write === 'coalesced') io.stdout.write(resultLine(last, 'written'));
+  return EXIT.ok;
+}
