@@ -36,16 +36,7 @@ export class SeedRecorder {
     const now = this.#now();
     // retain(): the seed scans every entry on every publish.
     for (const [key, entry] of this.#cache) if (entry.lastMs + CACHE_TTL_MS <= now) this.#cache.delete(key);
-    // The seed's EventKey compares whole references (resourceVersion included).
-    const key = JSON.stringify([
-      event.type,
-      event.action,
-      event.reason,
-      this.#controller,
-      this.#instance,
-      reference,
-      event.secondary ?? null,
-    ]);
+    const key = this.#key(event, reference);
     const cached = this.#cache.get(key);
     let next: Event;
     if (cached !== undefined) {
@@ -61,20 +52,7 @@ export class SeedRecorder {
         patch: next,
       });
     } else {
-      next = {
-        apiVersion: 'events.k8s.io/v1',
-        kind: 'Event',
-        metadata: { name: eventName(reference.name ?? this.#controller), namespace: reference.namespace ?? 'default' },
-        eventTime: this.#microTime(),
-        type: event.type,
-        reason: event.reason,
-        action: event.action,
-        reportingController: this.#controller,
-        reportingInstance: this.#instance,
-        regarding: reference,
-        ...(event.note !== undefined ? { note: event.note } : {}),
-        ...(event.secondary !== undefined ? { related: event.secondary } : {}),
-      };
+      next = this.#newEvent(event, reference);
       this.writes += 1;
       await this.#sink.create(next);
     }
@@ -86,32 +64,41 @@ export class SeedRecorder {
    * and without the quadratic cost of its per-publish scan, so that large caches can be measured.
    */
   async prefill(event: RecordedEvent, references: ObjectReference[]): Promise<void> {
-    const scanning = this.#cache;
     for (const reference of references) {
-      const key = JSON.stringify([
-        event.type,
-        event.action,
-        event.reason,
-        this.#controller,
-        this.#instance,
-        reference,
-        event.secondary ?? null,
-      ]);
-      const created: Event = {
-        apiVersion: 'events.k8s.io/v1',
-        kind: 'Event',
-        metadata: { name: eventName(reference.name ?? this.#controller), namespace: reference.namespace ?? 'default' },
-        eventTime: this.#microTime(),
-        type: event.type,
-        reason: event.reason,
-        action: event.action,
-        reportingController: this.#controller,
-        reportingInstance: this.#instance,
-        regarding: reference,
-      };
+      const created = this.#newEvent(event, reference);
       await this.#sink.create(created);
-      scanning.set(key, { event: created, lastMs: this.#now() });
+      this.#cache.set(this.#key(event, reference), { event: created, lastMs: this.#now() });
     }
+  }
+
+  /** The seed's EventKey compares whole references (resourceVersion included). */
+  #key(event: RecordedEvent, reference: ObjectReference): string {
+    return JSON.stringify([
+      event.type,
+      event.action,
+      event.reason,
+      this.#controller,
+      this.#instance,
+      reference,
+      event.secondary ?? null,
+    ]);
+  }
+
+  #newEvent(event: RecordedEvent, reference: ObjectReference): Event {
+    return {
+      apiVersion: 'events.k8s.io/v1',
+      kind: 'Event',
+      metadata: { name: eventName(reference.name ?? this.#controller), namespace: reference.namespace ?? 'default' },
+      eventTime: this.#microTime(),
+      type: event.type,
+      reason: event.reason,
+      action: event.action,
+      reportingController: this.#controller,
+      reportingInstance: this.#instance,
+      regarding: reference,
+      ...(event.note !== undefined ? { note: event.note } : {}),
+      ...(event.secondary !== undefined ? { related: event.secondary } : {}),
+    };
   }
 
   get size(): number {
