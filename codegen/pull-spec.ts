@@ -1,10 +1,12 @@
 /**
  * spec:pull — reads /version and the events.k8s.io/v1 OpenAPI v3 document from a live cluster
- * and stores them as openapi/<gitVersion>/. Nothing is written unless both reads succeed.
+ * (connected like kubectl: any kubeconfig auth, or in-cluster) and stores them as
+ * openapi/<gitVersion>/. Nothing is written unless both reads succeed.
  */
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ClusterAccessError, getFromCluster, loadClusterAccess, type HttpResult } from './cluster-access.ts';
+import { connect, type Connection } from '../src/connection/index.ts';
+import { KubeEventsError } from '../src/errors.ts';
 import { assertEventsSpec } from './normalize.ts';
 import {
   OPENAPI_DIR,
@@ -23,6 +25,31 @@ export interface PullOptions {
   now?: () => Date;
 }
 
+/** The cluster could not be read, or did not serve what spec:pull needs. */
+export class SpecPullError extends Error {
+  override name = 'SpecPullError';
+}
+
+interface HttpResult {
+  status: number;
+  body: Buffer;
+}
+
+/** One GET with the connection's credentials; transport failures become a SpecPullError naming the server. */
+async function get(connection: Connection, path: string): Promise<HttpResult> {
+  try {
+    const response = await connection.ky.get(`${connection.baseUrl}${path}`, {
+      headers: { Accept: 'application/json' },
+    });
+    return { status: response.status, body: Buffer.from(await response.arrayBuffer()) };
+  } catch (error) {
+    const detail = error instanceof KubeEventsError ? error.message : String(error);
+    throw new SpecPullError(`cannot reach ${connection.baseUrl} (from ${connection.origin}): ${detail}`, {
+      cause: error,
+    });
+  }
+}
+
 export interface PullResult {
   dir: string;
   source: SpecSource;
@@ -33,7 +60,7 @@ function explainStatus(result: HttpResult, what: string, server: string): string
   const detail = result.body.toString('utf8').slice(0, 300).trim();
   switch (result.status) {
     case 401:
-      return `${server} refused the credentials (401 Unauthorized) for ${what}: check the kubeconfig's token or client certificate`;
+      return `${server} refused the credentials (401 Unauthorized) for ${what}: check the kubeconfig's user`;
     case 403:
       return `${server} denied ${what} (403 Forbidden): the user needs get on the non-resource URLs /version and /openapi/v3/*`;
     case 404:
@@ -44,27 +71,47 @@ function explainStatus(result: HttpResult, what: string, server: string): string
 }
 
 export async function pullSpec(options: PullOptions = {}): Promise<PullResult> {
-  const access = loadClusterAccess(options);
-  const versionResult = await getFromCluster(access, '/version');
+  let connection: Connection;
+  try {
+    connection = await connect({
+      ...(options.kubeconfig !== undefined ? { kubeconfig: options.kubeconfig } : {}),
+      ...(options.context !== undefined ? { context: options.context } : {}),
+      // A one-off command: fail within seconds rather than after client-go's ten retries.
+      retry: { maxRetries: 2, baseDelayMs: 200, maxDelayMs: 2_000 },
+      rateLimit: false,
+    });
+  } catch (error) {
+    throw new SpecPullError(`kubeconfig: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    return await pullWith(connection, options);
+  } finally {
+    await connection.close();
+  }
+}
+
+async function pullWith(connection: Connection, options: PullOptions): Promise<PullResult> {
+  const access = { server: connection.baseUrl };
+  const versionResult = await get(connection, '/version');
   const versionProblem = explainStatus(versionResult, '/version', access.server);
-  if (versionProblem !== undefined) throw new ClusterAccessError(versionProblem);
+  if (versionProblem !== undefined) throw new SpecPullError(versionProblem);
   const gitVersion = (JSON.parse(versionResult.body.toString('utf8')) as { gitVersion?: unknown }).gitVersion;
-  if (typeof gitVersion !== 'string') throw new ClusterAccessError(`${access.server}/version has no gitVersion`);
+  if (typeof gitVersion !== 'string') throw new SpecPullError(`${access.server}/version has no gitVersion`);
   // Distribution suffixes (v1.31.4+k3s1, v1.30.2-eks-1234) keep the folder name to the Kubernetes version.
   const version = /^v\d+\.\d+\.\d+/.exec(gitVersion)?.[0];
   if (version === undefined || parseVersion(version) === undefined) {
-    throw new ClusterAccessError(
+    throw new SpecPullError(
       `${access.server}/version reports gitVersion "${gitVersion}", not v<major>.<minor>.<patch>`,
     );
   }
 
-  const specResult = await getFromCluster(access, SPEC_URL_PATH);
+  const specResult = await get(connection, SPEC_URL_PATH);
   const specProblem = explainStatus(specResult, SPEC_URL_PATH, access.server);
-  if (specProblem !== undefined) throw new ClusterAccessError(specProblem);
+  if (specProblem !== undefined) throw new SpecPullError(specProblem);
   try {
     assertEventsSpec(JSON.parse(specResult.body.toString('utf8')));
   } catch (error) {
-    throw new ClusterAccessError(
+    throw new SpecPullError(
       `${access.server}${SPEC_URL_PATH} did not return the events.k8s.io/v1 spec: ${(error as Error).message}`,
       {
         cause: error,

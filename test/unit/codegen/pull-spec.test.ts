@@ -2,8 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClusterAccessError } from '../../../codegen/cluster-access.ts';
-import { pullSpec } from '../../../codegen/pull-spec.ts';
+import { pullSpec, SpecPullError } from '../../../codegen/pull-spec.ts';
 import { newestVersion, sha256, specPathForVersion } from '../../../codegen/spec-files.ts';
 import { json, startRecordingServer, type RecordingServer } from '../../helpers/recording-server.ts';
 
@@ -93,7 +92,7 @@ describe('spec:pull', () => {
     const error = await pullSpec({ kubeconfig: kubeconfig(server.url, '{ token: t }'), openapiDir }).catch(
       (e: unknown) => e,
     );
-    expect(error).toBeInstanceOf(ClusterAccessError);
+    expect(error).toBeInstanceOf(SpecPullError);
     expect((error as Error).message).toMatch(message);
     expect(() => readdirSync(openapiDir)).toThrow(/ENOENT/);
   });
@@ -118,10 +117,12 @@ describe('spec:pull', () => {
 
   it('kubeconfig problems name the file and the field', async () => {
     const file = kubeconfig(server.url, '{ token: t }');
-    await expect(pullSpec({ kubeconfig: file, context: 'nope' })).rejects.toThrow(/context "nope" not found/);
-    await expect(pullSpec({ kubeconfig: join(work, 'missing') })).rejects.toThrow(/kubeconfig .*missing: ENOENT/);
-    await expect(pullSpec({ kubeconfig: kubeconfig(server.url, '{ exec: { command: x } }') })).rejects.toThrow(
-      /user\.exec is not supported/,
+    await expect(pullSpec({ kubeconfig: file, context: 'nope' })).rejects.toThrow(
+      /kubeconfig-\w+: context 'nope' .*not found/,
+    );
+    await expect(pullSpec({ kubeconfig: join(work, 'missing') })).rejects.toThrow(/missing: kubeconfig file not found/);
+    await expect(pullSpec({ kubeconfig: kubeconfig(server.url, '{ auth-provider: { name: oidc } }') })).rejects.toThrow(
+      /users\[u\]\.user\.auth-provider: .*use an exec credential plugin/,
     );
   });
 });
