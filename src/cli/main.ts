@@ -10,6 +10,7 @@ import { VERSION } from '../version.ts';
 import { EXIT, oneLine, UsageError, type CliIo } from './args.ts';
 import { listCommand } from './events.ts';
 import { publishCommand } from './publish.ts';
+import { codegenCommand, specCommand } from './spec.ts';
 import { watchCommand } from './watch.ts';
 
 /** Help of `kube-events`. */
@@ -22,6 +23,8 @@ Commands:
   publish   publish an Event about an object (a series with --count)
   list      list Events like \`kubectl events\`
   watch     print Events as they happen, until interrupted
+  spec      spec pull: store your cluster's events.k8s.io/v1 OpenAPI spec
+  codegen   generate the typed client from a spec (needs @hey-api/openapi-ts)
 
 Run 'kube-events <command> --help' for a command's flags.
 kube-events --version prints the version.`;
@@ -30,6 +33,8 @@ const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> =
   publish: publishCommand,
   list: listCommand,
   watch: watchCommand,
+  spec: specCommand,
+  codegen: codegenCommand,
 };
 
 /** Flags named in a ValidationError's field, for the message (`reason` is set by --reason). */

@@ -81,7 +81,7 @@ describe('help and version', () => {
 
 describe('usage errors: one line, a hint, exit 2, before any connection', () => {
   it.each([
-    [['frob'], 'unknown command "frob"', /Commands: publish, list, watch\. .*/],
+    [['frob'], 'unknown command "frob"', /Commands: publish, list, watch, spec, codegen\. .*/],
     [['--kubeconfig', 'x', 'list'], 'the command comes first, got flag --kubeconfig', /Commands: .*/],
     [['publish', 'pod/x', '--reason', 'R', '--action', 'A', '--bogus'], 'unknown flag --bogus', PUBLISH_HINT],
     [['publish', 'pod/x', '--reason', 'R', '--action', 'A', '-z'], 'unknown flag -z', PUBLISH_HINT],
