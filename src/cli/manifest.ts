@@ -1,5 +1,6 @@
 /** `-f manifest.yaml|json`: the object an Event is about, from the first document of a file. */
 import { readFile } from 'node:fs/promises';
+import { text as readText } from 'node:stream/consumers';
 import { parseAllDocuments } from 'yaml';
 import { KubeEventsError } from '../errors.ts';
 import type { ObjectReference } from '../types.ts';
@@ -52,19 +53,19 @@ export function manifestRef(
   };
 }
 
-/** Reads `file` and returns {@link manifestRef} of its first document. */
+/** Reads `file` (`-`: standard input, as kubectl's `-f -`) and returns {@link manifestRef} of its first document. */
 export async function readManifest(
   file: string,
-  options: { namespace: string; clusterScoped?: boolean | undefined },
+  options: { namespace: string; clusterScoped?: boolean | undefined; stdin?: NodeJS.ReadableStream | undefined },
 ): Promise<ObjectReference> {
   let content: string;
   try {
-    content = await readFile(file, 'utf8');
+    content = file === '-' ? await readText(options.stdin ?? process.stdin) : await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     throw new ManifestError(`${file}: cannot read (${typeof code === 'string' ? code : String(error)})`, {
       cause: error,
     });
   }
-  return manifestRef(content, { file, ...options });
+  return manifestRef(content, { file: file === '-' ? '<stdin>' : file, ...options });
 }

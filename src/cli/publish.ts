@@ -36,7 +36,7 @@ Examples:
   kube-events publish -f widget.yaml --reason Ready --action Reconcile --related node/n1
 
 Flags:
-  -f, --filename FILE       the object, from the first document of a YAML or JSON manifest
+  -f, --filename FILE       the object, from the first document of a YAML or JSON manifest ('-': stdin)
       --type TYPE           Normal or Warning (default Normal)
       --reason REASON       why, UpperCamelCase (required, at most 128 bytes)
       --action ACTION       what was done or failed (required, at most 128 bytes)

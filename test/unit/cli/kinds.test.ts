@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/cli/args.ts';
 import { findKind, KNOWN_KINDS, resolveKindName } from '../../../src/cli/kinds.ts';
-import { ManifestError, manifestRef } from '../../../src/cli/manifest.ts';
+import { Readable } from 'node:stream';
+import { ManifestError, manifestRef, readManifest } from '../../../src/cli/manifest.ts';
 
 const resolve = (argument: string, extra: { apiVersion?: string; clusterScoped?: boolean } = {}) =>
   resolveKindName(argument, { namespace: 'shop', what: 'kind/name', command: 'publish', ...extra });
@@ -129,5 +130,20 @@ describe('manifestRef', () => {
     expect(caught).toBeInstanceOf(ManifestError);
     expect((caught as Error).message).toMatch(message);
     expect((caught as Error).message).not.toContain('\n');
+  });
+});
+
+describe('readManifest', () => {
+  it("reads '-' from standard input, as kubectl's -f -", async () => {
+    const stdin = Readable.from(['apiVersion: v1\nkind: Pod\nmetadata:\n  name: from-stdin\n']);
+    expect(await readManifest('-', { namespace: 'shop', stdin })).toEqual({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      namespace: 'shop',
+      name: 'from-stdin',
+    });
+    await expect(readManifest('-', { namespace: 'shop', stdin: Readable.from(['not: [kubernetes']) })).rejects.toThrow(
+      /^<stdin>: /,
+    );
   });
 });
