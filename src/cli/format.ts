@@ -37,6 +37,11 @@ export function lastSeenMs(event: Event): number | undefined {
   return timeMs(event.series?.lastObservedTime) ?? timeMs(event.eventTime) ?? timeMs(event.deprecatedLastTimestamp);
 }
 
+/** Orders Events by when they were last seen, oldest first (as kubectl prints them). */
+export function byLastSeen(a: Event, b: Event): number {
+  return (lastSeenMs(a) ?? 0) - (lastSeenMs(b) ?? 0);
+}
+
 /** `5s`, or `5s (x50 over 2m)` for a series. */
 export function age(event: Event, nowMs: number): string {
   const first = timeMs(event.eventTime) ?? timeMs(event.deprecatedFirstTimestamp);
@@ -76,7 +81,7 @@ const oneLine = (text: string | undefined): string => (text ?? '').replace(/\s*\
 /** The `Events:` section of `kubectl describe`, oldest first. */
 export function describeEvents(events: Event[], nowMs: number): string {
   if (events.length === 0) return 'Events:  <none>';
-  const sorted = [...events].sort((a, b) => (lastSeenMs(a) ?? 0) - (lastSeenMs(b) ?? 0));
+  const sorted = [...events].sort(byLastSeen);
   const rows = [
     ['Type', 'Reason', 'Age', 'From', 'Message'],
     ['----', '------', '----', '----', '-------'],
@@ -120,7 +125,7 @@ function warningPaint(options: EventsTableOptions): Paint | undefined {
 
 /** The `kubectl events` table, oldest first; `allNamespaces` adds a NAMESPACE column. */
 export function eventsTable(events: Event[], nowMs: number, options: EventsTableOptions = {}): string {
-  const sorted = [...events].sort((a, b) => (lastSeenMs(a) ?? 0) - (lastSeenMs(b) ?? 0));
+  const sorted = [...events].sort(byLastSeen);
   const header = options.allNamespaces === true ? ['NAMESPACE', ...EVENTS_HEADER] : EVENTS_HEADER;
   const rows = sorted.map((event) => eventsTableRow(event, nowMs, options));
   return table([header, ...rows], '', warningPaint(options));

@@ -17,7 +17,7 @@ import {
   WATCH_USAGE,
   type EventsQuery,
 } from './events.ts';
-import { watchHeader, watchRow } from './format.ts';
+import { byLastSeen, watchHeader, watchRow } from './format.ts';
 
 /** Waits between attempts to list again: doubling from the first, up to the second. */
 export const WATCH_RETRY_MS = { first: 500, max: 5_000 } as const;
@@ -102,12 +102,6 @@ async function follow(conn: Connection, query: EventsQuery, io: CliIo): Promise<
       }
     }
   }
-}
-
-function byLastSeen(a: Event, b: Event): number {
-  const time = (event: Event): string =>
-    event.series?.lastObservedTime ?? event.eventTime ?? event.deprecatedLastTimestamp ?? '';
-  return time(a).localeCompare(time(b));
 }
 
 /** Runs `kube-events watch` with the arguments after the command name. */
