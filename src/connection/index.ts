@@ -25,7 +25,11 @@ export interface ConnectOptions {
   inCluster?: boolean;
   /** Retries of 429/5xx with Retry-After and of connection failures; `false` for none. @default { maxRetries: 10, baseDelayMs: 250, maxDelayMs: 30000 } */
   retry?: RetryOptions | false;
-  /** Client-side token bucket; `false` for none. @default { qps: 5, burst: 10 } (client-go's) */
+  /**
+   * Client-side token bucket (`{}` gives client-go's QPS 5, burst 10). Off by default: the server's
+   * API Priority and Fairness limits clients and answers 429 with Retry-After, which is honoured; the
+   * Recorder has its own write budget. @default false
+   */
   rateLimit?: RateLimitOptions | false;
   /** Timeout of one call (retries included) in ms; each call may override it. @default 30000 */
   timeoutMs?: number;
@@ -82,7 +86,9 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
     throw new ValidationError('timeoutMs', 'must be a positive number of milliseconds');
   const retry = retryPolicy(options.retry);
   const rateLimiter =
-    options.rateLimit === false ? undefined : new TokenBucket({ ...RATE_LIMIT_DEFAULTS, ...options.rateLimit });
+    options.rateLimit === undefined || options.rateLimit === false
+      ? undefined
+      : new TokenBucket({ ...RATE_LIMIT_DEFAULTS, ...options.rateLimit });
   const loadOptions: LoadConfigOptions = {};
   if (options.kubeconfig !== undefined) loadOptions.kubeconfig = options.kubeconfig;
   if (options.context !== undefined) loadOptions.context = options.context;

@@ -22,13 +22,14 @@ export interface BucketClock {
 export const systemBucketClock: BucketClock = { now: () => performance.now(), sleep };
 
 export class TokenBucket {
-  readonly #qps: number;
-  readonly #burst: number;
+  #qps: number;
+  #burst: number;
   readonly #clock: BucketClock;
   #tokens: number;
   #updated: number;
   /** Time (clock units, ms) at which the last reserved token becomes available. */
   #tail: Promise<void> = Promise.resolve();
+  #lifted = false;
 
   constructor(options: Required<RateLimitOptions>, clock: BucketClock = systemBucketClock) {
     if (!(options.qps > 0) || !(options.burst >= 1)) {
@@ -47,9 +48,26 @@ export class TokenBucket {
     this.#updated = now;
   }
 
+  /** From now on every take() resolves at once (a waiter already sleeping finishes its wait). */
+  lift(): void {
+    this.#lifted = true;
+  }
+
+  /** Changes the rate from now on (tokens earned so far are kept, up to the new burst). */
+  setRate(options: Required<RateLimitOptions>): void {
+    if (!(options.qps > 0) || !(options.burst >= 1)) {
+      throw new RangeError(`rateLimit needs qps > 0 and burst ≥ 1, got qps ${options.qps}, burst ${options.burst}`);
+    }
+    this.#refill();
+    this.#qps = options.qps;
+    this.#burst = options.burst;
+    this.#tokens = Math.min(this.#tokens, this.#burst);
+  }
+
   /** Resolves when a request may be sent; rejects with the signal's reason when aborted while waiting. */
   take(signal?: AbortSignal): Promise<void> {
     const turn = this.#tail.then(async () => {
+      if (this.#lifted) return;
       this.#refill();
       if (this.#tokens < 1) {
         await this.#clock.sleep(((1 - this.#tokens) / this.#qps) * 1000, signal);

@@ -263,9 +263,14 @@ export class Recorder implements EventRecorder {
     }
   }
 
-  /** Flushes, stops timers; later publishes reject with RecorderClosedError and emits are dropped (counted). */
+  /**
+   * Flushes, stops timers; later publishes reject with RecorderClosedError and emits are dropped (counted).
+   * The backlog is written under `shutdownWriteBudget` (faster than `writeBudget`): a stopping pod has
+   * a short grace period, and what is not written by then is lost.
+   */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#useShutdownBudget();
     try {
       await this.flush();
     } finally {
@@ -273,6 +278,15 @@ export class Recorder implements EventRecorder {
       if (this.#sweepTimer !== undefined) this.#clock.clearTimeout(this.#sweepTimer);
       this.#sweepTimer = undefined;
     }
+  }
+
+  #useShutdownBudget(): void {
+    const steady = this.#options.writeBudget;
+    const shutdown = this.#options.shutdownWriteBudget;
+    if (this.#budget === undefined || steady === false) return;
+    if (shutdown === false) this.#budget.lift();
+    else
+      this.#budget.setRate({ qps: Math.max(steady.qps, shutdown.qps), burst: Math.max(steady.burst, shutdown.burst) });
   }
 
   /** A snapshot of the counters. */

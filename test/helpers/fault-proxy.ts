@@ -1,14 +1,21 @@
 /**
- * A plain-HTTP proxy on 127.0.0.1 in front of the harness's HTTPS kube-apiserver, for fault
- * injection: a rule chosen by the test answers a request itself (429, 5xx), resets the client's
- * connection before or after forwarding it, or passes it through. Responses are streamed back, so
- * watches work. Every request is counted by method and path. Loopback only; bodies, records and
- * connections are bounded.
+ * A proxy on 127.0.0.1 in front of the harness's HTTPS kube-apiserver, for fault injection and
+ * request counting: a rule chosen by the caller answers a request itself (429, 5xx), resets the
+ * client's connection before or after forwarding it, or passes it through. Responses are streamed
+ * back, so watches work. Every request is counted by method and path. It speaks plain HTTP, or
+ * HTTPS with a certificate it is given (bench:peers: rustls needs an end-entity certificate).
+ * Loopback only; bodies, records and connections are bounded.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import { Agent, request as httpsRequest } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type RequestListener,
+  type ServerResponse,
+} from 'node:http';
+import { Agent, createServer as createHttpsServer, request as httpsRequest } from 'node:https';
+import { Socket, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -56,7 +63,7 @@ export interface CountFilter {
 }
 
 export interface FaultProxy {
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>`, or `https://` with `tls` */
   readonly url: string;
   /** Every request handled so far (the newest MAX_RECORDS). */
   readonly records: readonly ProxyRecord[];
@@ -68,6 +75,8 @@ export interface FaultProxy {
   reachedServer(filter?: Omit<CountFilter, 'outcome'>): number;
   /** Writes a kubeconfig for this proxy with a bearer token and returns its path. */
   kubeconfig(token: string, namespace?: string): string;
+  /** Resets (RST) every open client connection, idle or busy; returns how many. */
+  resetConnections(): number;
   close(): Promise<void>;
 }
 
@@ -75,7 +84,7 @@ export interface FaultProxy {
 const MAX_RECORDS = 50_000;
 /** A request body larger than this is refused (413): Events are a few KiB. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
-/** Open client connections beyond this are refused. */
+/** Open client connections beyond this are refused, unless the caller sets its own limit. */
 const MAX_CONNECTIONS = 256;
 
 const HOP_BY_HOP = new Set([
@@ -123,6 +132,16 @@ function isLoopback(hostname: string): boolean {
   return hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]' || hostname === '::1';
 }
 
+/** RST, not FIN: the client sees ECONNRESET, as after a middlebox or a crashed server. */
+function resetSocket(socket: Socket): void {
+  // A TLS socket has no TCP handle of its own: reset the TCP socket under it (Node keeps it as
+  // `_parent`); without one, a plain destroy still ends the connection.
+  const tcp = (socket as Socket & { _parent?: unknown })._parent;
+  if (tcp instanceof Socket) tcp.resetAndDestroy();
+  else if (socket.constructor === Socket) socket.resetAndDestroy();
+  else socket.destroy();
+}
+
 function matches(record: ProxyRecord, filter: CountFilter): boolean {
   if (filter.method !== undefined && record.method !== filter.method.toUpperCase()) return false;
   if (typeof filter.path === 'string' && !record.path.startsWith(filter.path)) return false;
@@ -143,6 +162,9 @@ export async function startFaultProxy(options: {
   upstream: string;
   caFile: string;
   allowRemote?: boolean;
+  /** Serve HTTPS with this certificate; `caFile` is what clients must trust for it. */
+  tls?: { certFile: string; keyFile: string; caFile: string };
+  maxConnections?: number;
 }): Promise<FaultProxy> {
   const upstream = new URL(options.upstream);
   if (upstream.protocol !== 'https:' || (options.allowRemote !== true && !isLoopback(upstream.hostname))) {
@@ -163,10 +185,7 @@ export async function startFaultProxy(options: {
     if (records.length > MAX_RECORDS) records.shift();
   };
 
-  const reset = (req: IncomingMessage): void => {
-    // RST, not FIN: the client sees ECONNRESET, as after a middlebox or a crashed server.
-    req.socket.resetAndDestroy();
-  };
+  const reset = (req: IncomingMessage): void => resetSocket(req.socket);
 
   const handle = (req: IncomingMessage, res: ServerResponse, body: Buffer): void => {
     const method = (req.method ?? 'GET').toUpperCase();
@@ -235,7 +254,7 @@ export async function startFaultProxy(options: {
     outgoing.end(body);
   };
 
-  const server = createServer((req, res) => {
+  const onRequest: RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
@@ -251,8 +270,19 @@ export async function startFaultProxy(options: {
       handle(req, res, Buffer.concat(chunks));
     });
     req.once('error', () => res.destroy());
-  });
-  server.maxConnections = MAX_CONNECTIONS;
+  };
+  const server =
+    options.tls === undefined
+      ? createServer(onRequest)
+      : createHttpsServer(
+          {
+            cert: readFileSync(options.tls.certFile),
+            key: readFileSync(options.tls.keyFile),
+            keepAliveTimeout: 30_000,
+          },
+          onRequest,
+        );
+  server.maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -267,7 +297,8 @@ export async function startFaultProxy(options: {
     });
   });
   const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}`;
+  const clusterTls = options.tls === undefined ? {} : { 'certificate-authority': options.tls.caFile };
 
   return {
     url,
@@ -287,7 +318,7 @@ export async function startFaultProxy(options: {
       const config = {
         apiVersion: 'v1',
         kind: 'Config',
-        clusters: [{ name: 'fault-proxy', cluster: { server: url } }],
+        clusters: [{ name: 'fault-proxy', cluster: { server: url, ...clusterTls } }],
         users: [{ name: 'proxied', user: { token } }],
         contexts: [{ name: 'fault-proxy', context: { cluster: 'fault-proxy', user: 'proxied', namespace } }],
         'current-context': 'fault-proxy',
@@ -295,6 +326,11 @@ export async function startFaultProxy(options: {
       // JSON is YAML; 0600 because it holds a token.
       writeFileSync(file, JSON.stringify(config, null, 2), { mode: 0o600 });
       return file;
+    },
+    resetConnections() {
+      const open = [...sockets];
+      for (const socket of open) resetSocket(socket);
+      return open.length;
     },
     async close() {
       for (const outgoing of upstreamRequests) outgoing.destroy();

@@ -59,6 +59,28 @@ describe('TokenBucket', () => {
     await expect(bucket.take()).resolves.toBeUndefined();
   });
 
+  it('setRate changes the spacing from now on and keeps earned tokens up to the new burst', async () => {
+    const clock = manualClock();
+    const bucket = new TokenBucket({ qps: 1, burst: 2 }, clock);
+    await bucket.take();
+    await bucket.take();
+    await bucket.take();
+    expect(clock.slept).toEqual([1000]);
+    bucket.setRate({ qps: 100, burst: 1 });
+    await bucket.take();
+    expect(clock.slept[1]).toBeCloseTo(10, 6);
+    expect(() => bucket.setRate({ qps: 0, burst: 1 })).toThrow(RangeError);
+  });
+
+  it('lift() lets every later take() through at once', async () => {
+    const clock = manualClock();
+    const bucket = new TokenBucket({ qps: 1, burst: 1 }, clock);
+    await bucket.take();
+    bucket.lift();
+    for (let i = 0; i < 5; i++) await bucket.take();
+    expect(clock.slept).toEqual([]);
+  });
+
   it('rejects invalid settings', () => {
     expect(() => new TokenBucket({ qps: 0, burst: 10 })).toThrow(/qps > 0/);
     expect(() => new TokenBucket({ qps: 5, burst: 0 })).toThrow(RangeError);

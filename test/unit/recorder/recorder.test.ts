@@ -384,3 +384,46 @@ describe('Recorder validation', () => {
     expect(recorder.stats().failed).toEqual({ ValidationError: 1 });
   });
 });
+
+describe('Recorder write budget', () => {
+  const object = (i: number): ObjectReference => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    namespace: 'default',
+    name: `obj-${i}`,
+  });
+
+  it('spaces writes by writeBudget, and close() writes the backlog under shutdownWriteBudget', async () => {
+    const { sink, clock, recorder } = setup({
+      writeBudget: { qps: 1, burst: 1 },
+      shutdownWriteBudget: { qps: 1000, burst: 1000 },
+    });
+    for (let i = 0; i < 5; i++) recorder.emit(backOff, object(i));
+    await settle();
+    expect(sink.calls).toHaveLength(1);
+    clock.advance(1000);
+    await settle();
+    expect(sink.calls).toHaveLength(2);
+
+    const closed = recorder.close();
+    // The write already waiting for the steady budget still waits its turn; the rest go at once.
+    clock.advance(1000);
+    await closed;
+    expect(sink.calls.map((call) => call.verb)).toEqual(['create', 'create', 'create', 'create', 'create']);
+    expect(recorder.stats().dropped).toEqual({ overload: 0, 'spam-filter': 0, closed: 0 });
+  });
+
+  it('shutdownWriteBudget false lets close() write without waiting for the budget', async () => {
+    const { sink, clock, recorder } = setup({ writeBudget: { qps: 1, burst: 1 }, shutdownWriteBudget: false });
+    for (let i = 0; i < 4; i++) recorder.emit(backOff, object(i));
+    await settle();
+    const closed = recorder.close();
+    clock.advance(1000);
+    await closed;
+    expect(sink.calls).toHaveLength(4);
+  });
+
+  it('rejects a bad shutdownWriteBudget by name', () => {
+    expect(() => setup({ shutdownWriteBudget: { qps: 0, burst: 1 } })).toThrow(/shutdownWriteBudget\.qps/);
+  });
+});

@@ -1,0 +1,217 @@
+/**
+ * `npm run bench:peers`: kube-events, client-go tools/events and kube-rs's Recorder side by side on
+ * the same real kube-apiserver, behind the project's counting proxy. Builds what it needs, runs
+ * storm, faults, distinct and shutdown (3 runs each, interleaved), prints the table, writes
+ * bench/results/peers.{json,md} and the README section generated from them.
+ *
+ *   npm run bench:peers                        # the full run (about 35 minutes; the README's table)
+ *   npm run bench:peers -- --quick             # a smaller run into a temporary folder (README untouched)
+ *   npm run bench:peers -- --peers kube-events,client-go --runs 1 --out /tmp/peers
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { connect } from '../../src/connection/index.ts';
+import { ensureHarness } from '../../test/harness/build.ts';
+import { startHarness } from '../../test/harness/start.ts';
+import { ensurePeers, MissingToolchainError, toolchainVersions } from './build.ts';
+import { PEER_NAMES, type PeerName } from './contract.ts';
+import { publishReport, renderMarkdown, RESULTS_JSON, type PeerReport } from './report.ts';
+import type { PeerCommand } from './run-peer.ts';
+import { runDistinct, runFaults, runShutdown, runStorm, type BenchConfig, type BenchContext } from './scenarios.ts';
+
+const SCENARIOS = ['storm', 'faults', 'distinct', 'shutdown'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+const FULL: BenchConfig = {
+  runs: 3,
+  storm: { publishes: 10_000, durationMs: 60_000 },
+  distinct: { publishes: 1_000, graceMs: 10_000, timeoutMs: 600_000 },
+};
+const QUICK: BenchConfig = {
+  runs: 1,
+  storm: { publishes: 2_000, durationMs: 12_000 },
+  distinct: { publishes: 200, graceMs: 10_000, timeoutMs: 120_000 },
+};
+
+const FALLBACK_LIBRARY: Record<PeerName, { library: string; version: string }> = {
+  'kube-events': { library: 'kube-events', version: 'unknown' },
+  'client-go': { library: 'k8s.io/client-go', version: 'v0.37.2' },
+  'kube-rs': { library: 'kube', version: '5.0.0' },
+};
+
+function list<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T[] {
+  if (value === undefined) return [...allowed];
+  const items = value.split(',').map((item) => item.trim());
+  for (const item of items) {
+    if (!(allowed as readonly string[]).includes(item))
+      throw new UsageError(`--${flag}: unknown "${item}"; known: ${allowed.join(', ')}`);
+  }
+  return items as T[];
+}
+
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+function machine(): string {
+  const cpu = cpus()[0]?.model.replace(/\s+/g, ' ').trim() ?? 'unknown CPU';
+  return `${cpus().length} × ${cpu}, ${Math.round(totalmem() / 1024 ** 3)} GiB, ${process.platform}/${process.arch}`;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: 'string' },
+      peers: { type: 'string' },
+      scenarios: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(
+      'usage: npm run bench:peers -- [--quick] [--runs N] [--peers kube-events,client-go,kube-rs] [--scenarios storm,faults,distinct,shutdown] [--out DIR]',
+    );
+    return;
+  }
+  const peers = list('peers', values.peers, PEER_NAMES);
+  const scenarios = list('scenarios', values.scenarios, SCENARIOS);
+  const config: BenchConfig = { ...(values.quick ? QUICK : FULL) };
+  if (values.runs !== undefined) {
+    const runs = Number(values.runs);
+    if (!Number.isInteger(runs) || runs < 1)
+      throw new UsageError(`--runs must be a positive integer, got "${values.runs}"`);
+    config.runs = runs;
+  }
+  // Only the full run of every peer and scenario replaces the committed results and the README table.
+  const official =
+    !values.quick &&
+    values.runs === undefined &&
+    values.out === undefined &&
+    peers.length === 3 &&
+    scenarios.length === 4;
+  const outDir = values.out ?? (official ? undefined : mkdtempSync(join(tmpdir(), 'kube-events-bench-peers-')));
+  const log = (line: string): void => console.error(line);
+
+  const commands = await ensurePeers(peers, log);
+  const binaries = await ensureHarness({ log });
+  log(`starting kube-apiserver ${binaries.version}`);
+  const harness = await startHarness(binaries.apiserver);
+  const admin = await connect({ kubeconfig: harness.info.kubeconfigs.admin, rateLimit: false });
+  const ctx: BenchContext = { harness: harness.info, admin, config, log };
+  const report: PeerReport = {
+    date: new Date().toISOString().slice(0, 10),
+    machine: machine(),
+    apiserver: harness.info.version,
+    toolchains: toolchainVersions(peers),
+    peers: [],
+    config,
+    storm: [],
+    faults: [],
+    distinct: [],
+    shutdown: [],
+  };
+  try {
+    const estimateMin = Math.round(
+      (config.runs * peers.length * (scenarios.includes('storm') ? 1 : 0) * config.storm.durationMs * 1.1 +
+        config.runs * peers.length * (scenarios.includes('faults') ? 1 : 0) * config.storm.durationMs * 1.1 +
+        config.runs *
+          (peers.includes('client-go') && scenarios.includes('distinct') ? 1 : 0) *
+          config.distinct.publishes *
+          200) /
+        60_000,
+    );
+    log(`running ${scenarios.join(', ')} × ${peers.join(', ')} × ${config.runs} run(s); roughly ${estimateMin} min`);
+    for (const scenario of scenarios) {
+      for (let run = 1; run <= config.runs; run++) {
+        for (const peer of commands) {
+          const started = Date.now();
+          const line = await runOne(ctx, scenario, peer, run, report);
+          log(`  ${scenario} #${run} ${peer.name.padEnd(11)} ${line} (${Math.round((Date.now() - started) / 1000)} s)`);
+        }
+      }
+    }
+  } finally {
+    await admin.close();
+    await harness.stop();
+  }
+  const runs = [...report.storm, ...report.faults, ...report.distinct, ...report.shutdown];
+  for (const peer of peers) {
+    // What the peer itself reported (the exact resolved version), else what it is built against.
+    const reported = runs.find((run) => run.peer === peer && run.library !== undefined);
+    report.peers.push({
+      name: peer,
+      library: reported?.library ?? FALLBACK_LIBRARY[peer].library,
+      version: reported?.version ?? FALLBACK_LIBRARY[peer].version,
+    });
+  }
+
+  const markdown = await renderMarkdown(report);
+  console.log(`\n${markdown}`);
+  if (official) {
+    mkdirSync(join(RESULTS_JSON, '..'), { recursive: true });
+    writeFileSync(RESULTS_JSON, `${JSON.stringify(report, null, 2)}\n`);
+    await publishReport(report);
+    log(`wrote ${RESULTS_JSON}, bench/results/peers.md and the README's comparison section`);
+  } else if (outDir !== undefined) {
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, 'peers.json'), `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(join(outDir, 'peers.md'), markdown);
+    log(`wrote ${join(outDir, 'peers.json')} and peers.md (a partial run: the README is left as it is)`);
+  }
+
+  async function runOne(
+    context: BenchContext,
+    scenario: Scenario,
+    peer: PeerCommand,
+    run: number,
+    into: PeerReport,
+  ): Promise<string> {
+    switch (scenario) {
+      case 'storm': {
+        const result = await runStorm(context, peer, run);
+        into.storm.push(result);
+        return (
+          result.failure ??
+          `writes ${result.posts}+${result.patches}, behind max ${result.stalenessMax}, final ${result.finalCount}`
+        );
+      }
+      case 'faults': {
+        const result = await runFaults(context, peer, run);
+        into.faults.push(result);
+        return (
+          result.failure ??
+          `final ${result.finalCount}, errors ${result.errorsSurfaced}, 429s ${result.throttled}, resets ${result.connectionsReset}`
+        );
+      }
+      case 'distinct': {
+        const result = await runDistinct(context, peer, run);
+        into.distinct.push(result);
+        return (
+          result.failure ??
+          `all on the server after ${result.timeToAllMs === undefined ? 'timeout' : `${(result.timeToAllMs / 1000).toFixed(1)} s`}`
+        );
+      }
+      case 'shutdown': {
+        const result = await runShutdown(context, peer, run);
+        into.shutdown.push(result);
+        return (
+          result.failure ??
+          `${result.onServer} on the server after ${(result.shutdownMs / 1000).toFixed(1)} s of shutdown`
+        );
+      }
+    }
+  }
+}
+
+try {
+  await main();
+} catch (error) {
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`bench:peers: ${message}`);
+  process.exitCode = error instanceof UsageError || error instanceof MissingToolchainError ? 2 : 1;
+}

@@ -1,0 +1,195 @@
+import { describe, expect, it } from 'vitest';
+import {
+  parseMarker,
+  parsePeerArgs,
+  parsePeerResult,
+  peerArgv,
+  PeerUsageError,
+  type PeerResult,
+} from '../../../bench/peers/contract.ts';
+import { dueBy, resetOffsetsMs, spread, staleness, throttledWrite } from '../../../bench/peers/figures.ts';
+import {
+  README_BEGIN,
+  README_END,
+  renderMarkdown,
+  renderTable,
+  withReadmeSection,
+  type PeerReport,
+} from '../../../bench/peers/report.ts';
+
+const result: PeerResult = {
+  peer: 'kube-rs',
+  library: 'kube',
+  version: '5.0.0',
+  scenario: 'storm',
+  publishes: 10_000,
+  startedAt: 1_000.5,
+  publishedAt: 61_000.25,
+  maxLagMs: 2.5,
+  errorsSurfaced: 0,
+  shutdownMs: 0.1,
+  shutdownTimedOut: false,
+  cpuSeconds: 1.5,
+  peakRssBytes: 20 * 1024 * 1024,
+};
+
+describe('peer contract', () => {
+  it('fills the defaults of each scenario and round-trips through the command line', () => {
+    const storm = parsePeerArgs({ kubeconfig: 'k', scenario: 'storm', namespace: 'ns', name: 'web' });
+    expect(storm).toEqual({
+      kubeconfig: 'k',
+      scenario: 'storm',
+      namespace: 'ns',
+      name: 'web',
+      publishes: 10_000,
+      durationMs: 60_000,
+      shutdown: 'immediate',
+      graceMs: 10_000,
+    });
+    expect(parsePeerArgs({ kubeconfig: 'k', scenario: 'distinct', namespace: 'ns', name: 'o' }).publishes).toBe(1_000);
+    const argv = peerArgv(storm);
+    const flags: Record<string, string> = {};
+    for (let i = 0; i < argv.length; i += 2) flags[(argv[i] ?? '').slice(2)] = argv[i + 1] ?? '';
+    expect(parsePeerArgs(flags)).toEqual(storm);
+  });
+
+  it('names the flag that is missing or wrong', () => {
+    expect(() => parsePeerArgs({ scenario: 'storm', namespace: 'ns', name: 'n' })).toThrow(/--kubeconfig is required/);
+    expect(() => parsePeerArgs({ kubeconfig: 'k', scenario: 'flood', namespace: 'ns', name: 'n' })).toThrow(
+      /--scenario must be storm or distinct/,
+    );
+    expect(() =>
+      parsePeerArgs({ kubeconfig: 'k', scenario: 'storm', namespace: 'ns', name: 'n', publishes: '1.5' }),
+    ).toThrow(PeerUsageError);
+    expect(() =>
+      parsePeerArgs({ kubeconfig: 'k', scenario: 'storm', namespace: 'ns', name: 'n', shutdown: 'later' }),
+    ).toThrow(/--shutdown/);
+  });
+
+  it('reads markers and ignores other stderr lines', () => {
+    expect(parseMarker('@started 1764097234123.4')).toEqual({ name: 'started', at: 1764097234123.4 });
+    expect(parseMarker('@published 17')).toEqual({ name: 'published', at: 17 });
+    expect(parseMarker('I1125 klog line @started 5')).toBeUndefined();
+    expect(parseMarker('@started soon')).toBeUndefined();
+  });
+
+  it('accepts exactly one well-formed result line', () => {
+    expect(parsePeerResult(`${JSON.stringify(result)}\n`, 'kube-rs')).toEqual(result);
+    expect(() => parsePeerResult('', 'kube-rs')).toThrow(/one JSON line/);
+    expect(() => parsePeerResult(`${JSON.stringify(result)}\n{}`, 'kube-rs')).toThrow(/got 2/);
+    expect(() => parsePeerResult(JSON.stringify(result), 'client-go')).toThrow(/names peer kube-rs/);
+    expect(() => parsePeerResult(JSON.stringify({ ...result, cpuSeconds: 'x' }), 'kube-rs')).toThrow(/cpuSeconds/);
+    expect(() => parsePeerResult('not json', 'kube-rs')).toThrow(/not JSON/);
+  });
+});
+
+describe('bench figures', () => {
+  it('knows how many publishes were due at a moment of the storm', () => {
+    // 10 publishes over 1 s: one every 100 ms, the first at the start.
+    expect(dueBy(999, 1_000, 10, 1_000)).toBe(0);
+    expect(dueBy(1_000, 1_000, 10, 1_000)).toBe(1);
+    expect(dueBy(1_199, 1_000, 10, 1_000)).toBe(2);
+    expect(dueBy(5_000, 1_000, 10, 1_000)).toBe(10);
+  });
+
+  it('measures staleness as the true count minus the server count, never below zero', () => {
+    const storm = { startedAt: 0, publishes: 100, durationMs: 10_000 };
+    const samples = [
+      { at: 1_000, count: 1 }, // 11 due
+      { at: 2_000, count: 21 }, // 21 due
+      { at: 3_000, count: 40 }, // 31 due: ahead by clock skew counts as 0
+      { at: 20_000, count: 70 }, // 100 due
+    ];
+    expect(staleness(samples, storm)).toEqual({ max: 30, mean: (10 + 0 + 0 + 30) / 4 });
+    expect(staleness([], storm)).toEqual({ max: 0, mean: 0 });
+  });
+
+  it('gives the median and range of the runs', () => {
+    expect(spread([3, 1, 2])).toMatchObject({ median: 2, min: 1, max: 3, runs: [3, 1, 2] });
+    expect(spread([4, 1, 2, 3]).median).toBe(2.5);
+    expect(() => spread([])).toThrow(RangeError);
+  });
+
+  it('throttles one write in ten, starting with the second, and resets five times', () => {
+    const throttled = Array.from({ length: 30 }, (_, i) => i + 1).filter(throttledWrite);
+    expect(throttled).toEqual([2, 12, 22]);
+    expect(resetOffsetsMs(60_000)).toEqual([5_000, 15_000, 25_000, 35_000, 45_000]);
+  });
+});
+
+function report(): PeerReport {
+  const storm = (peer: 'kube-events' | 'client-go', run: number, writes: number, final: number) => ({
+    peer,
+    run,
+    posts: 1,
+    patches: writes - 1,
+    stalenessMax: peer === 'client-go' ? 9_998 : 100 * run,
+    stalenessMean: 50,
+    samples: 60,
+    finalCount: final,
+    maxLagMs: 1,
+    errorsSurfaced: 0,
+    cpuSeconds: 1.25,
+    peakRssBytes: 64 * 1024 * 1024,
+  });
+  return {
+    date: '2026-11-25',
+    machine: '2 × test CPU',
+    apiserver: 'v1.37.2',
+    toolchains: { node: 'v24.21.0', go: '1.26.8' },
+    peers: [
+      { name: 'kube-events', library: 'kube-events', version: '0.1.0' },
+      { name: 'client-go', library: 'k8s.io/client-go', version: 'v0.37.2' },
+    ],
+    config: {
+      runs: 3,
+      storm: { publishes: 10_000, durationMs: 60_000 },
+      distinct: { publishes: 1_000, graceMs: 10_000, timeoutMs: 600_000 },
+    },
+    storm: [
+      storm('kube-events', 1, 9, 10_000),
+      storm('kube-events', 2, 9, 10_000),
+      storm('kube-events', 3, 10, 10_000),
+      storm('client-go', 1, 2, 2),
+    ],
+    faults: [],
+    distinct: [
+      { peer: 'kube-events', run: 1, timeToAllMs: 45_500, onServer: 1_000, posts: 1_000 },
+      {
+        peer: 'client-go',
+        run: 1,
+        timeToAllMs: undefined,
+        onServer: 900,
+        posts: 900,
+        failure: 'client-go ended with exit 1',
+      },
+    ],
+    shutdown: [],
+  };
+}
+
+describe('bench report', () => {
+  it('renders median (min–max) per figure and peer, and says what was not run', () => {
+    const table = renderTable(report());
+    expect(table).toContain('| kube-events (kube-events 0.1.0) | client-go (k8s.io/client-go v0.37.2) |');
+    expect(table).toMatch(/\| Storm: API writes for 10,000 publishes \(POST \+ PATCH\) \| 9 \(9–10\) \| 2 \|/);
+    expect(table).toMatch(/behind the true count, max \| 200 \(100–300\) \| 9,998 \|/);
+    expect(table).toMatch(/seconds until all 1,000 are on the server \| 46 \| n\/a \|/);
+    expect(table).toMatch(/Faults: count on the server after shutdown \(of 10,000\) \| not run \| not run \|/);
+    expect(table).toMatch(/peak RSS of the process, MiB \| 64 \| 64 \|/);
+  });
+
+  it('lists the runs that gave no result under the table', async () => {
+    const markdown = await renderMarkdown(report());
+    expect(markdown).toContain('Measured 2026-11-25 by `npm run bench:peers` on 2 × test CPU');
+    expect(markdown).toContain('- client-go run 1: client-go ended with exit 1');
+  });
+
+  it('replaces only the generated README section', () => {
+    const readme = `# x\n\nbefore\n${README_BEGIN}\nold table\n${README_END}\nafter\n`;
+    expect(withReadmeSection(readme, 'new table\n')).toBe(
+      `# x\n\nbefore\n${README_BEGIN}\nnew table\n${README_END}\nafter\n`,
+    );
+    expect(() => withReadmeSection('# no markers', 'x')).toThrow(/no bench:peers section/);
+  });
+});
