@@ -164,6 +164,14 @@ async function main(): Promise<void> {
     log(`wrote ${join(outDir, 'peers.json')} and peers.md (a partial run: the README is left as it is)`);
   }
 
+  const failed = [...report.storm, ...report.faults, ...report.distinct, ...report.shutdown].filter(
+    (run) => run.failure !== undefined,
+  );
+  if (failed.length > 0) {
+    log(`${failed.length} run(s) gave no result (listed under the table)`);
+    process.exitCode = 1;
+  }
+
   async function runOne(
     context: BenchContext,
     scenario: Scenario,
