@@ -9,7 +9,14 @@ import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import type { PeerName } from './contract.ts';
 import { spread, type Spread } from './figures.ts';
-import type { BenchConfig, DistinctRun, FaultsRun, ShutdownRun, StormRun } from './scenarios.ts';
+import {
+  FAULTS_OVERRUN_MS,
+  type BenchConfig,
+  type DistinctRun,
+  type FaultsRun,
+  type ShutdownRun,
+  type StormRun,
+} from './scenarios.ts';
 
 export interface PeerReport {
   date: string;
@@ -114,6 +121,13 @@ export function renderTable(report: PeerReport): string {
           byPeer(report.faults, p).map((r) => r.finalCount),
           integer,
         ),
+    ],
+    [
+      `Faults: runs done within ${FAULTS_OVERRUN_MS / 1000} s of the storm's end (else stopped then)`,
+      (p) => {
+        const runs = byPeer(report.faults, p);
+        return runs.length === 0 ? 'not run' : `${runs.filter((r) => r.finished === 1).length} of ${runs.length}`;
+      },
     ],
     [
       'Faults: API writes (POST + PATCH, incl. the ones answered 429)',
