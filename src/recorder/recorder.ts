@@ -83,6 +83,8 @@ interface Series extends SeriesTarget {
   createError: Error | undefined;
   /** Left the cache after a failure that waiting cannot fix: no final write. */
   abandoned: boolean;
+  /** A write of this series is on the wire: its completion schedules the next one, so occurrences meanwhile do not. */
+  writing: boolean;
   /** A write queued behind the chain and not started yet: it will carry every count, so no second one is queued. */
   queued: Promise<void> | undefined;
   /** 403s in a row after a successful write (RBAC is briefly not loaded after an apiserver restart). */
@@ -341,6 +343,7 @@ export class Recorder implements EventRecorder {
       createError: undefined,
       abandoned: false,
       queued: undefined,
+      writing: false,
       forbidden: 0,
     };
     this.#series.set(key, series);
@@ -369,6 +372,7 @@ export class Recorder implements EventRecorder {
       if (series.prompt !== undefined) series.sealed = true;
       const count = series.count;
       if (series.written >= count) return;
+      series.writing = true;
       // Formatted at write time only: a MicroTime per occurrence would dominate the hot path.
       const lastObserved = series.count === 1 ? series.template.eventTime : microTimeAt(series.lastOccurrenceMs);
       if (series.written === 0) await this.#writer.create(series, count, lastObserved);
@@ -379,6 +383,7 @@ export class Recorder implements EventRecorder {
       series.forbidden = 0;
     });
     const tracked = run.finally(() => {
+      series.writing = false;
       this.#stats.pendingWrites -= 1;
       this.#inflight.delete(tracked);
       if (series.written < series.count && series.written > 0) this.#schedule(series, this.#clock.now());
@@ -398,7 +403,9 @@ export class Recorder implements EventRecorder {
   }
 
   #schedule(series: Series, now: number): void {
-    if (series.timer !== undefined || this.#closed) return;
+    // While a write is on the wire the next is not due yet: without this, an occurrence in that
+    // window found the previous write's time and queued a second write right behind it.
+    if (series.timer !== undefined || series.writing || this.#closed) return;
     const due =
       series.failures > 0
         ? now + Math.min(this.#options.maxWriteIntervalMs, this.#options.minWriteIntervalMs * 2 ** series.failures)

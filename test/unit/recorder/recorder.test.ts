@@ -385,6 +385,32 @@ describe('Recorder validation', () => {
   });
 });
 
+describe('Recorder schedule with writes in flight', () => {
+  it('an occurrence while a scheduled write is on the wire does not queue a second write behind it', async () => {
+    const { sink, clock, recorder } = setup();
+    await recorder.publish(backOff, pod);
+    await recorder.publish(backOff, pod); // the series patch (count 2)
+    await recorder.publish(backOff, pod); // coalesced: a write is scheduled 1 s after the burst began
+    let release: () => void = () => undefined;
+    sink.gate = new Promise((resolve) => (release = resolve));
+    clock.advance(1000);
+    await settle();
+    expect(sink.calls.map((call) => call.verb)).toEqual(['create', 'patch', 'patch']);
+    // Occurrences while that write is held on the wire: counted, and left to the next scheduled write.
+    for (let i = 0; i < 5; i++) await recorder.publish(backOff, pod);
+    sink.gate = undefined;
+    release();
+    await settle();
+    expect(sink.calls).toHaveLength(3);
+    // The next write comes on the doubling schedule (2 s after the burst began) with every count.
+    clock.advance(1000);
+    await settle();
+    expect(sink.calls).toHaveLength(4);
+    expect(sink.calls[3]?.body).toMatchObject({ series: { count: 8 } });
+    await recorder.close();
+  });
+});
+
 describe('Recorder write budget', () => {
   const object = (i: number): ObjectReference => ({
     apiVersion: 'v1',
