@@ -42,7 +42,8 @@ export const README = join(ROOT, 'README.md');
 
 type Format = (value: number) => string;
 const integer: Format = (value) => Math.round(value).toLocaleString('en-US');
-const oneDecimal: Format = (value) => value.toFixed(1);
+const oneDecimal: Format = (value) =>
+  value.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const seconds: Format = (value) => (value / 1000).toFixed(value < 10_000 ? 1 : 0);
 const mebibytes: Format = (value) => (value / 1024 / 1024).toFixed(0);
 
@@ -51,7 +52,8 @@ function cell(values: readonly (number | undefined)[], format: Format): string {
   if (measured.length === 0) return values.length === 0 ? 'not run' : 'n/a';
   const { median, min, max }: Spread = spread(measured);
   const missing = values.length - measured.length;
-  const range = min === max ? '' : ` (${format(min)}–${format(max)})`;
+  // A range that rounds to one value says nothing.
+  const range = format(min) === format(max) ? '' : ` (${format(min)}–${format(max)})`;
   return `${format(median)}${range}${missing > 0 ? ` [${missing} of ${values.length} runs n/a]` : ''}`;
 }
 
@@ -219,7 +221,8 @@ export function withReadmeSection(readme: string, markdown: string): string {
   if (begin === -1 || end === -1 || end < begin) {
     throw new Error(`README.md has no bench:peers section: add the lines\n${README_BEGIN}\n${README_END}`);
   }
-  return `${readme.slice(0, begin + README_BEGIN.length)}\n${markdown.trimEnd()}\n${readme.slice(end)}`;
+  // Blank lines around the markers are where Prettier puts them: the README stays formatted.
+  return `${readme.slice(0, begin + README_BEGIN.length)}\n\n${markdown.trim()}\n\n${readme.slice(end)}`;
 }
 
 export function readReport(file = RESULTS_JSON): PeerReport {

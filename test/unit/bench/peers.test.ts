@@ -188,7 +188,7 @@ describe('bench report', () => {
   it('replaces only the generated README section', () => {
     const readme = `# x\n\nbefore\n${README_BEGIN}\nold table\n${README_END}\nafter\n`;
     expect(withReadmeSection(readme, 'new table\n')).toBe(
-      `# x\n\nbefore\n${README_BEGIN}\nnew table\n${README_END}\nafter\n`,
+      `# x\n\nbefore\n${README_BEGIN}\n\nnew table\n\n${README_END}\nafter\n`,
     );
     expect(() => withReadmeSection('# no markers', 'x')).toThrow(/no bench:peers section/);
   });
