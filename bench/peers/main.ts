@@ -19,7 +19,15 @@ import { ensurePeers, MissingToolchainError, toolchainVersions } from './build.t
 import { PEER_NAMES, type PeerName } from './contract.ts';
 import { publishReport, renderMarkdown, RESULTS_JSON, type PeerReport } from './report.ts';
 import type { PeerCommand } from './run-peer.ts';
-import { runDistinct, runFaults, runShutdown, runStorm, type BenchConfig, type BenchContext } from './scenarios.ts';
+import {
+  FAULTS_OVERRUN_MS,
+  runDistinct,
+  runFaults,
+  runShutdown,
+  runStorm,
+  type BenchConfig,
+  type BenchContext,
+} from './scenarios.ts';
 
 const SCENARIOS = ['storm', 'faults', 'distinct', 'shutdown'] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -58,6 +66,30 @@ class UsageError extends Error {
 function machine(): string {
   const cpu = cpus()[0]?.model.replace(/\s+/g, ' ').trim() ?? 'unknown CPU';
   return `${cpus().length} × ${cpu}, ${Math.round(totalmem() / 1024 ** 3)} GiB, ${process.platform}/${process.arch}`;
+}
+
+/** A rough duration of the run, for the progress line: what each scenario waits for, per peer. */
+function estimateMs(config: BenchConfig, peers: readonly PeerName[], scenarios: readonly Scenario[]): number {
+  const perRun = (scenario: Scenario, peer: PeerName): number => {
+    switch (scenario) {
+      case 'storm':
+        return config.storm.durationMs + 3_000;
+      case 'faults':
+        return config.storm.durationMs + (peer === 'kube-rs' ? FAULTS_OVERRUN_MS : 3_000);
+      case 'distinct':
+        // client-go's QPS 5, kube-events' write budget of 20/s.
+        return peer === 'client-go'
+          ? config.distinct.publishes * 200
+          : peer === 'kube-events'
+            ? config.distinct.publishes * 50
+            : 3_000;
+      case 'shutdown':
+        return 5_000;
+    }
+  };
+  let total = 0;
+  for (const scenario of scenarios) for (const peer of peers) total += config.runs * perRun(scenario, peer);
+  return total;
 }
 
 async function main(): Promise<void> {
@@ -116,15 +148,7 @@ async function main(): Promise<void> {
     shutdown: [],
   };
   try {
-    const estimateMin = Math.round(
-      (config.runs * peers.length * (scenarios.includes('storm') ? 1 : 0) * config.storm.durationMs * 1.1 +
-        config.runs * peers.length * (scenarios.includes('faults') ? 1 : 0) * config.storm.durationMs * 1.1 +
-        config.runs *
-          (peers.includes('client-go') && scenarios.includes('distinct') ? 1 : 0) *
-          config.distinct.publishes *
-          200) /
-        60_000,
-    );
+    const estimateMin = Math.round(estimateMs(config, peers, scenarios) / 60_000);
     log(`running ${scenarios.join(', ')} × ${peers.join(', ')} × ${config.runs} run(s); roughly ${estimateMin} min`);
     for (const scenario of scenarios) {
       for (let run = 1; run <= config.runs; run++) {
