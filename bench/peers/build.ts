@@ -7,6 +7,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GO_PACKAGE_LINE } from '../../test/harness/build.ts';
+import { lineSplitter } from '../../test/harness/lines.ts';
 import { cacheRoot } from '../../test/harness/paths.ts';
 import type { PeerName } from './contract.ts';
 import type { PeerCommand } from './run-peer.ts';
@@ -62,34 +64,30 @@ function runWithProgress(
     let units = 0;
     let lastReport = started;
     const other: string[] = [];
-    let pending = '';
-    const onData = (chunk: string): void => {
-      pending += chunk;
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        const unit = options.isUnit(line);
-        if (unit === undefined) {
-          if (line.trim() !== '') other.push(line);
-          if (other.length > 60) other.shift();
-          continue;
-        }
-        units += 1;
-        if (Date.now() - lastReport >= 10_000) {
-          lastReport = Date.now();
-          options.log(`  ${label}: ${units} compiled, now ${unit} (${Math.round((Date.now() - started) / 1000)} s)`);
-        }
+    const output = lineSplitter((line) => {
+      const unit = options.isUnit(line);
+      if (unit === undefined) {
+        if (line.trim() !== '') other.push(line);
+        if (other.length > 60) other.shift();
+        return;
       }
-    };
-    child.stdout.setEncoding('utf8').on('data', onData);
-    child.stderr.setEncoding('utf8').on('data', onData);
+      units += 1;
+      if (Date.now() - lastReport >= 10_000) {
+        lastReport = Date.now();
+        options.log(`  ${label}: ${units} compiled, now ${unit} (${Math.round((Date.now() - started) / 1000)} s)`);
+      }
+    });
+    child.stdout.setEncoding('utf8').on('data', output.push);
+    child.stderr.setEncoding('utf8').on('data', output.push);
     child.once('error', reject);
     child.once('close', (code) => {
       if (code === 0) {
         options.log(`  ${label}: built in ${Math.round((Date.now() - started) / 1000)} s`);
         resolve();
       } else {
-        reject(new Error(`building ${label} failed (exit ${code ?? 'signal'}):\n${[...other, pending].join('\n')}`));
+        reject(
+          new Error(`building ${label} failed (exit ${code ?? 'signal'}):\n${[...other, output.rest()].join('\n')}`),
+        );
       }
     });
   });
@@ -114,7 +112,7 @@ async function buildClientGo(log: (line: string) => void): Promise<PeerCommand> 
       await runWithProgress('client-go peer', 'go', ['build', '-v', '-o', join(staging, 'client-go-peer'), '.'], {
         cwd: dir,
         env: { ...process.env, GOTOOLCHAIN: 'local', CGO_ENABLED: '0', GOFLAGS: '-mod=readonly' },
-        isUnit: (line) => (/^[\w.-]+(\/[\w.@+~-]+)*$/.test(line) ? line : undefined),
+        isUnit: (line) => (GO_PACKAGE_LINE.test(line) ? line : undefined),
         log,
       });
       rmSync(outDir, { recursive: true, force: true });

@@ -47,6 +47,12 @@ export function spread(values: readonly number[]): Spread {
   return { median, min: sorted[0] ?? 0, max: sorted[sorted.length - 1] ?? 0, runs: [...values] };
 }
 
+/**
+ * A faults run ends this long after the storm's last publish was due: a recorder whose publish
+ * waits out every Retry-After (kube-rs: 1 s per tenth publish) would otherwise take 1,000 s more.
+ */
+export const FAULTS_OVERRUN_MS = 30_000;
+
 /** The writes of a faults run that get 429: every tenth, starting with the second (so even a peer that writes twice meets one). */
 export function throttledWrite(nthWrite: number): boolean {
   return nthWrite % 10 === 2;

@@ -17,17 +17,10 @@ import { ensureHarness } from '../../test/harness/build.ts';
 import { startHarness } from '../../test/harness/start.ts';
 import { ensurePeers, MissingToolchainError, toolchainVersions } from './build.ts';
 import { PEER_NAMES, type PeerName } from './contract.ts';
+import { FAULTS_OVERRUN_MS } from './figures.ts';
 import { publishReport, renderMarkdown, RESULTS_JSON, type PeerReport } from './report.ts';
 import type { PeerCommand } from './run-peer.ts';
-import {
-  FAULTS_OVERRUN_MS,
-  runDistinct,
-  runFaults,
-  runShutdown,
-  runStorm,
-  type BenchConfig,
-  type BenchContext,
-} from './scenarios.ts';
+import { runDistinct, runFaults, runShutdown, runStorm, type BenchConfig, type BenchContext } from './scenarios.ts';
 
 const SCENARIOS = ['storm', 'faults', 'distinct', 'shutdown'] as const;
 type Scenario = (typeof SCENARIOS)[number];

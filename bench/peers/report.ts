@@ -8,15 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import type { PeerName } from './contract.ts';
-import { spread, type Spread } from './figures.ts';
-import {
-  FAULTS_OVERRUN_MS,
-  type BenchConfig,
-  type DistinctRun,
-  type FaultsRun,
-  type ShutdownRun,
-  type StormRun,
-} from './scenarios.ts';
+import { FAULTS_OVERRUN_MS, spread, type Spread } from './figures.ts';
+import { type BenchConfig, type DistinctRun, type FaultsRun, type ShutdownRun, type StormRun } from './scenarios.ts';
 
 export interface PeerReport {
   date: string;

@@ -1,5 +1,6 @@
 /** Runs one peer process: its markers as promises, its result, and how it ended. */
 import { spawn } from 'node:child_process';
+import { lineSplitter } from '../../test/harness/lines.ts';
 import { parseMarker, parsePeerResult, peerArgv, type PeerArgs, type PeerName, type PeerResult } from './contract.ts';
 
 /** How a peer is started: a program and the arguments before the contract's flags. */
@@ -55,22 +56,16 @@ export function runPeer(peer: PeerCommand, args: PeerArgs, options: { timeoutMs:
   started.catch(() => undefined);
   published.catch(() => undefined);
 
-  let pending = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => {
-    pending += chunk;
-    const lines = pending.split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) {
-      const marker = parseMarker(line);
-      if (marker?.name === 'started') resolveStarted(marker.at);
-      else if (marker?.name === 'published') resolvePublished(marker.at);
-      else if (line.trim() !== '') {
-        tail.push(line);
-        if (tail.length > STDERR_TAIL) tail.shift();
-      }
+  const stderr = lineSplitter((line) => {
+    const marker = parseMarker(line);
+    if (marker?.name === 'started') resolveStarted(marker.at);
+    else if (marker?.name === 'published') resolvePublished(marker.at);
+    else if (line.trim() !== '') {
+      tail.push(line);
+      if (tail.length > STDERR_TAIL) tail.shift();
     }
   });
+  child.stderr.setEncoding('utf8').on('data', stderr.push);
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => {
     stdout += chunk;

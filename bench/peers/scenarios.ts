@@ -9,7 +9,7 @@ import { sleep } from '../../src/util/sleep.ts';
 import type { HarnessInfo } from '../../test/harness/start.ts';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../../test/helpers/fault-proxy.ts';
 import type { PeerArgs, PeerName } from './contract.ts';
-import { resetOffsetsMs, staleness, throttledWrite, type CountSample } from './figures.ts';
+import { FAULTS_OVERRUN_MS, resetOffsetsMs, staleness, throttledWrite, type CountSample } from './figures.ts';
 import { runPeer, type PeerCommand, type PeerExit } from './run-peer.ts';
 
 export interface BenchConfig {
@@ -80,11 +80,6 @@ export interface ShutdownRun extends RunBase {
 const EVENTS_PATH = /^\/apis\/events\.k8s\.io\/v1\/namespaces\/[^/]+\/events(\/[^/]+)?$/;
 /** Writes that land after the peer exited (a request in flight) are in by then. */
 const SETTLE_MS = 1_000;
-/**
- * A faults run ends this long after the storm's last publish was due: a recorder whose publish
- * waits out every Retry-After (kube-rs: 1 s per tenth publish) would otherwise take 1,000 s more.
- */
-export const FAULTS_OVERRUN_MS = 30_000;
 
 function isEventWrite(method: string, path: string): boolean {
   return (method === 'POST' || method === 'PATCH') && EVENTS_PATH.test(path);
@@ -280,25 +275,33 @@ export function runFaults(ctx: BenchContext, peer: PeerCommand, run: number): Pr
   return storm(ctx, peer, run, true) as Promise<FaultsRun>;
 }
 
+/** The peer's flags for the distinct publishes (objects `obj-0` …) through this run's proxy. */
+function distinctArgs(
+  { harness, config }: BenchContext,
+  proxy: FaultProxy,
+  namespace: string,
+  shutdown: PeerArgs['shutdown'],
+): PeerArgs {
+  return {
+    kubeconfig: proxy.kubeconfig(harness.tokens['events-writer'], namespace),
+    scenario: 'distinct',
+    namespace,
+    name: 'obj',
+    publishes: config.distinct.publishes,
+    durationMs: 60_000,
+    shutdown,
+    graceMs: config.distinct.graceMs,
+  };
+}
+
 /** Distinct: 1,000 publishes for 1,000 objects; the peer runs until all are on the server (or the timeout). */
 export async function runDistinct(ctx: BenchContext, peer: PeerCommand, run: number): Promise<DistinctRun> {
   const { harness, admin, config } = ctx;
   const namespace = await freshNamespace(admin, `distinct-${peer.name}-${run}`);
   return withProxy(harness, undefined, async (proxy) => {
-    const running = runPeer(
-      peer,
-      {
-        kubeconfig: proxy.kubeconfig(harness.tokens['events-writer'], namespace),
-        scenario: 'distinct',
-        namespace,
-        name: 'obj',
-        publishes: config.distinct.publishes,
-        durationMs: 60_000,
-        shutdown: 'stdin',
-        graceMs: config.distinct.graceMs,
-      },
-      { timeoutMs: config.distinct.timeoutMs + config.distinct.graceMs + 60_000 },
-    );
+    const running = runPeer(peer, distinctArgs(ctx, proxy, namespace, 'stdin'), {
+      timeoutMs: config.distinct.timeoutMs + config.distinct.graceMs + 60_000,
+    });
     let timeToAllMs: number | undefined;
     const startedAt = await running.started.catch(() => undefined);
     let ended = false;
@@ -335,20 +338,9 @@ export async function runShutdown(ctx: BenchContext, peer: PeerCommand, run: num
   const { harness, admin, config } = ctx;
   const namespace = await freshNamespace(admin, `shutdown-${peer.name}-${run}`);
   return withProxy(harness, undefined, async (proxy) => {
-    const running = runPeer(
-      peer,
-      {
-        kubeconfig: proxy.kubeconfig(harness.tokens['events-writer'], namespace),
-        scenario: 'distinct',
-        namespace,
-        name: 'obj',
-        publishes: config.distinct.publishes,
-        durationMs: 60_000,
-        shutdown: 'immediate',
-        graceMs: config.distinct.graceMs,
-      },
-      { timeoutMs: config.distinct.graceMs + 120_000 },
-    );
+    const running = runPeer(peer, distinctArgs(ctx, proxy, namespace, 'immediate'), {
+      timeoutMs: config.distinct.graceMs + 120_000,
+    });
     const exit = await running.exited;
     await sleep(SETTLE_MS);
     return {

@@ -21,6 +21,12 @@ export interface BucketClock {
 
 export const systemBucketClock: BucketClock = { now: () => performance.now(), sleep };
 
+function checkRate(options: Required<RateLimitOptions>): void {
+  if (!(options.qps > 0) || !(options.burst >= 1)) {
+    throw new RangeError(`rateLimit needs qps > 0 and burst ≥ 1, got qps ${options.qps}, burst ${options.burst}`);
+  }
+}
+
 export class TokenBucket {
   #qps: number;
   #burst: number;
@@ -32,9 +38,7 @@ export class TokenBucket {
   #lifted = false;
 
   constructor(options: Required<RateLimitOptions>, clock: BucketClock = systemBucketClock) {
-    if (!(options.qps > 0) || !(options.burst >= 1)) {
-      throw new RangeError(`rateLimit needs qps > 0 and burst ≥ 1, got qps ${options.qps}, burst ${options.burst}`);
-    }
+    checkRate(options);
     this.#qps = options.qps;
     this.#burst = options.burst;
     this.#clock = clock;
@@ -55,9 +59,7 @@ export class TokenBucket {
 
   /** Changes the rate from now on (tokens earned so far are kept, up to the new burst). */
   setRate(options: Required<RateLimitOptions>): void {
-    if (!(options.qps > 0) || !(options.burst >= 1)) {
-      throw new RangeError(`rateLimit needs qps > 0 and burst ≥ 1, got qps ${options.qps}, burst ${options.burst}`);
-    }
+    checkRate(options);
     this.#refill();
     this.#qps = options.qps;
     this.#burst = options.burst;

@@ -57,7 +57,7 @@ export interface RecorderOptions {
   maxSeries?: number;
   /** @default 1000 */
   maxPendingWrites?: number;
-  /** `false` turns it off (the connection's own rate limit still applies). @default { qps: 20, burst: 100 } */
+  /** `false` turns it off (a connection's own `rateLimit`, if set, still applies). @default { qps: 20, burst: 100 } */
   writeBudget?: { qps: number; burst: number } | false;
   /** Replaces writeBudget during close() (never slower than it); `false`: no budget while closing. @default { qps: 200, burst: 200 } */
   shutdownWriteBudget?: { qps: number; burst: number } | false;
@@ -115,6 +115,15 @@ function positive(name: string, value: number, integer = false): number {
   return value;
 }
 
+function writeBudgetOption(
+  name: 'writeBudget' | 'shutdownWriteBudget',
+  budget: { qps: number; burst: number } | false,
+): { qps: number; burst: number } | false {
+  return budget === false
+    ? false
+    : { qps: positive(`${name}.qps`, budget.qps), burst: positive(`${name}.burst`, budget.burst, true) };
+}
+
 export function resolveRecorderOptions(options: RecorderOptions = {}): ResolvedRecorderOptions {
   for (const key of Object.keys(options)) {
     if (!KNOWN.has(key)) throw new ValidationError(`options.${key}`, `unknown option; known: ${[...KNOWN].join(', ')}`);
@@ -148,17 +157,8 @@ export function resolveRecorderOptions(options: RecorderOptions = {}): ResolvedR
     idleTimeoutMs: positive('idleTimeoutMs', options.idleTimeoutMs ?? d.idleTimeoutMs),
     maxSeries: positive('maxSeries', options.maxSeries ?? d.maxSeries, true),
     maxPendingWrites: positive('maxPendingWrites', options.maxPendingWrites ?? d.maxPendingWrites, true),
-    writeBudget:
-      budget === false
-        ? false
-        : { qps: positive('writeBudget.qps', budget.qps), burst: positive('writeBudget.burst', budget.burst, true) },
-    shutdownWriteBudget:
-      shutdownBudget === false
-        ? false
-        : {
-            qps: positive('shutdownWriteBudget.qps', shutdownBudget.qps),
-            burst: positive('shutdownWriteBudget.burst', shutdownBudget.burst, true),
-          },
+    writeBudget: writeBudgetOption('writeBudget', budget),
+    shutdownWriteBudget: writeBudgetOption('shutdownWriteBudget', shutdownBudget),
     spamFilter:
       spam === undefined
         ? false

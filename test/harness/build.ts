@@ -6,7 +6,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { lineSplitter } from './lines.ts';
 import { cacheRoot, DEFAULT_K8S_VERSION, HARNESS_MODULE_DIR } from './paths.ts';
+
+/** A line of `go build -v`: the import path of a package it compiles. */
+export const GO_PACKAGE_LINE = /^[\w.-]+(\/[\w.@+~-]+)*$/;
 
 export interface HarnessBinaries {
   version: string;
@@ -78,24 +82,18 @@ function runBuild(binDir: string, moduleDir: string, log: (line: string) => void
     });
     let packages = 0;
     const other: string[] = [];
-    let buffered = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
-      buffered += chunk;
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        // `go build -v` names each package it compiles; anything else is a message worth keeping.
-        if (/^[\w.-]+(\/[\w.@+~-]+)*$/.test(line)) {
-          packages += 1;
-          if (packages % 200 === 0)
-            log(`  compiled ${packages} packages (${Math.round((Date.now() - started) / 1000)} s)`);
-        } else if (line.trim() !== '') {
-          other.push(line);
-          if (line.startsWith('build.sh:')) log(`  ${line}`);
-        }
+    const stderr = lineSplitter((line) => {
+      // `go build -v` names each package it compiles; anything else is a message worth keeping.
+      if (GO_PACKAGE_LINE.test(line)) {
+        packages += 1;
+        if (packages % 200 === 0)
+          log(`  compiled ${packages} packages (${Math.round((Date.now() - started) / 1000)} s)`);
+      } else if (line.trim() !== '') {
+        other.push(line);
+        if (line.startsWith('build.sh:')) log(`  ${line}`);
       }
     });
+    child.stderr.setEncoding('utf8').on('data', stderr.push);
     child.stdout.resume();
     child.on('error', reject);
     child.on('close', (code) => {
@@ -107,7 +105,7 @@ function runBuild(binDir: string, moduleDir: string, log: (line: string) => void
       } else {
         reject(
           new Error(
-            `building the test apiserver failed (exit ${code ?? 'signal'}):\n${[...other, buffered].join('\n')}`,
+            `building the test apiserver failed (exit ${code ?? 'signal'}):\n${[...other, stderr.rest()].join('\n')}`,
           ),
         );
       }
