@@ -111,7 +111,7 @@ function kubeEvents(keys: number): Promise<Row> {
     return {
       publish: (i) => recorder.publish(event, ref(i)),
       live: () => recorder.stats().cacheSize,
-      close: () => recorder.close(),
+      close: async () => void (await recorder.close()),
     };
   });
 }

@@ -149,3 +149,73 @@ export class EventDroppedError extends KubeEventsError {
     this.reason = reason;
   }
 }
+
+/** Why occurrences the Recorder had accepted could not be put on the server. */
+export type LostReason = 'shutdown-deadline' | 'forbidden' | 'invalid' | 'abandoned';
+
+/** The series whose occurrences were lost: what users would look for in `kubectl describe`. */
+export interface LostSeries {
+  /** Kind of the regarding object, e.g. `Pod`. */
+  kind: string;
+  /** Namespace of the regarding object (empty for cluster-scoped objects). */
+  namespace: string;
+  /** Name of the regarding object. */
+  name: string;
+  /** The event's reason, e.g. `BackOff`. */
+  reason: string;
+  /** The Event's name and namespace on the server (it may not exist there). */
+  eventName: string;
+  eventNamespace: string;
+}
+
+/**
+ * Occurrences that the Recorder had accepted are not on the server and never will be: the series'
+ * write failed in a way waiting cannot fix (`forbidden`: RBAC; `invalid`: the apiserver rejected a
+ * field; `abandoned`: any other permanent failure, e.g. TLS), or `close()` reached its deadline
+ * (`shutdown-deadline`). Delivered to `onError` and counted in `stats().lost`; `cause` is the last
+ * failure, when there was one.
+ */
+export class EventsLostError extends KubeEventsError {
+  override name = 'EventsLostError';
+  readonly reason: LostReason;
+  /** How many occurrences of the series were lost. */
+  readonly occurrences: number;
+  readonly series: LostSeries;
+  constructor(reason: LostReason, occurrences: number, series: LostSeries, options?: ErrorOptions) {
+    const object = `${series.kind} ${series.namespace === '' ? '' : `${series.namespace}/`}${series.name}`;
+    super(
+      `${occurrences} occurrence(s) of ${series.reason} about ${object} lost (${reason}): ` +
+        `not written to Event ${series.eventNamespace}/${series.eventName}${lostAdvice(reason)}`,
+      options,
+    );
+    this.reason = reason;
+    this.occurrences = occurrences;
+    this.series = series;
+  }
+}
+
+function lostAdvice(reason: LostReason): string {
+  switch (reason) {
+    case 'forbidden':
+      return '; the identity needs create and patch on events (apiGroup events.k8s.io)';
+    case 'invalid':
+      return '; the apiserver rejected the Event (see cause)';
+    case 'shutdown-deadline':
+      return '; give close() a longer timeoutMs or stop sooner in a storm';
+    case 'abandoned':
+      return '; the failure (see cause) cannot be fixed by retrying';
+  }
+}
+
+/** `flush()` reached its deadline with counts still in memory; they stay there and are retried. */
+export class FlushTimeoutError extends KubeEventsError {
+  override name = 'FlushTimeoutError';
+  /** Series still behind the occurrences flush() was asked to write. */
+  readonly pendingSeries: number;
+  constructor(pendingSeries: number, timeoutMs: number) {
+    super(
+      `flush: ${pendingSeries} series not written within ${timeoutMs} ms; their counts stay in memory and are retried`,
+    );
+    this.pendingSeries = pendingSeries;
+  }
+}

@@ -37,7 +37,11 @@ export {
   isConfigError,
   RecorderClosedError,
   EventDroppedError,
+  EventsLostError,
+  FlushTimeoutError,
   type DropReason,
+  type LostReason,
+  type LostSeries,
   type ApiErrorDetails,
 } from './errors.ts';
 export type {
@@ -58,7 +62,15 @@ export type {
 } from './types.ts';
 export { WatchDecodeError, type WatchBookmark, type WatchEvent } from './watch.ts';
 export { eventName, eventNamePrefix, safeEventName, uniqueNanos } from './util/event-name.ts';
-export { Recorder, type EventRecorder, type PublishResult, type RecorderTarget } from './recorder/recorder.ts';
+export {
+  Recorder,
+  type CloseReport,
+  type DrainOptions,
+  type EventRecorder,
+  type PublishResult,
+  type RecorderHooks,
+  type RecorderTarget,
+} from './recorder/recorder.ts';
 export { reporterFromEnv, type EventType, type RecordedEvent, type Reporter } from './recorder/event.ts';
 export { normalizeRef, objectRef, type KubernetesObjectLike } from './recorder/object-ref.ts';
 export {

@@ -47,7 +47,8 @@ export interface RecorderMetricsOptions {
 
 /**
  * Exposes `recorder.stats()` at scrape time: counters `<prefix>published_total`, `created_total`,
- * `patched_total`, `coalesced_total`, `writes_total`, `dropped_total{reason}`, `failed_total{reason}`
+ * `patched_total`, `coalesced_total`, `writes_total`, `write_attempts_total`, `dropped_total{reason}`,
+ * `lost_total{reason}`, `failed_total{reason}`
  * and gauges `<prefix>cache_size`, `pending_writes`.
  * @example
  * ```ts
@@ -93,12 +94,14 @@ export function registerRecorderMetrics(
   };
   const stats = () => recorder.stats();
   counter('published_total', 'Occurrences accepted by publish or emit.', () => ({ all: stats().published }));
-  counter('created_total', 'Events created (POST).', () => ({ all: stats().created }));
-  counter('patched_total', 'Series patches sent (PATCH).', () => ({ all: stats().patched }));
+  counter('created_total', 'Events created (POST applied).', () => ({ all: stats().created }));
+  counter('patched_total', 'Patches applied (series updates and ownership claims).', () => ({ all: stats().patched }));
   counter('coalesced_total', 'Occurrences counted in memory and written with others.', () => ({
     all: stats().coalesced,
   }));
-  counter('writes_total', 'API writes in all.', () => ({ all: stats().writes }));
+  counter('writes_total', 'Writes the server applied.', () => ({ all: stats().writes }));
+  counter('write_attempts_total', 'Write requests sent, successful or not.', () => ({ all: stats().writeAttempts }));
+  counter('lost_total', 'Accepted occurrences that never reached the server, by reason.', () => stats().lost, 'reason');
   counter('dropped_total', 'Occurrences refused on purpose, by reason.', () => stats().dropped, 'reason');
   counter('failed_total', 'Failures, by Kubernetes reason or error name.', () => stats().failed, 'reason');
   gauge('cache_size', 'Series held in memory.', () => stats().cacheSize);

@@ -13,15 +13,21 @@ export interface RecorderClock {
   now(): number;
   /** The current time as a MicroTime. */
   microTime(): MicroTime;
-  /** Schedules `fn`; timers must not keep the process alive. */
-  setTimeout(fn: () => void, ms: number): unknown;
+  /**
+   * Schedules `fn`. Timers must not keep the process alive, except with `keepAlive` (flush() and
+   * close() set it on their deadline, so a process awaiting them does not exit first).
+   */
+  setTimeout(fn: () => void, ms: number, options?: { keepAlive?: boolean }): unknown;
   clearTimeout(handle: unknown): void;
 }
 
 export const systemRecorderClock: RecorderClock = {
   now: wallClockMs,
   microTime: () => microTimeAt(wallClockMs()),
-  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+  setTimeout: (fn, ms, options) => {
+    const timer = setTimeout(fn, ms);
+    return options?.keepAlive === true ? timer : timer.unref();
+  },
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 

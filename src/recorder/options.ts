@@ -22,6 +22,10 @@ export const RECORDER_DEFAULTS = {
   writeBudget: { qps: 20, burst: 100 },
   /** The write budget while close() writes what is left: a bounded backlog, so faster (a pod's grace period is short). */
   shutdownWriteBudget: { qps: 200, burst: 200 },
+  /** How long flush() may take by default. */
+  flushTimeoutMs: 25_000,
+  /** How long close() may take by default: a pod's default grace period is 30 s. */
+  closeTimeoutMs: 25_000,
   /** Namespace of events about cluster-scoped objects (`kube-system` for servers older than 1.23). */
   clusterScopedNamespace: 'default',
 } as const;
@@ -175,4 +179,13 @@ export function resolveRecorderOptions(options: RecorderOptions = {}): ResolvedR
     onError: options.onError,
     logger: options.logger ?? {},
   };
+}
+
+/** The `timeoutMs` of flush() or close(), or `fallback`. @throws ValidationError naming `timeoutMs` */
+export function drainTimeout(options: { timeoutMs?: number } | undefined, fallback: number): number {
+  const timeoutMs = options?.timeoutMs ?? fallback;
+  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0) {
+    throw new ValidationError('timeoutMs', `must be a finite number of milliseconds ≥ 0, got ${String(timeoutMs)}`);
+  }
+  return timeoutMs;
 }

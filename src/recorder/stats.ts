@@ -1,20 +1,24 @@
-/** The Recorder's counters. */
-import type { DropReason } from '../errors.ts';
+/** The Recorder's counters. Every accepted occurrence ends on the server or in `lost`. */
+import type { DropReason, LostReason } from '../errors.ts';
 
 export interface RecorderStats {
-  /** publish/emit calls accepted (valid, not dropped). */
+  /** publish/emit calls accepted (valid, not dropped): each one ends on the server or in `lost`. */
   published: number;
-  /** Events created (POST), re-creations after a 404 included. */
+  /** Events created (POST answered 2xx), re-creations after a 404 included. */
   created: number;
-  /** Series patches sent (PATCH). */
+  /** Patches the server applied: series updates and ownership claims after a 409. */
   patched: number;
   /** Occurrences counted in memory and written later with others. */
   coalesced: number;
-  /** API writes in all (created + patched + ownership checks). */
+  /** Writes the server applied (created + patched). */
   writes: number;
-  /** Occurrences refused on purpose, by reason. */
+  /** Write requests sent, successful or not. */
+  writeAttempts: number;
+  /** Occurrences refused on purpose before they were accepted, by reason. */
   dropped: Record<DropReason, number>;
-  /** Failures by Kubernetes reason (`Forbidden`, `Invalid`, …) or error name (`ValidationError`, `NetworkError`). */
+  /** Accepted occurrences that will never reach the server, by reason (each also sent to `onError`). */
+  lost: Record<LostReason, number>;
+  /** Failed write attempts and rejected input, by Kubernetes reason (`Forbidden`, …) or error name (`NetworkError`). */
   failed: Record<string, number>;
   /** Series held in memory. */
   cacheSize: number;
@@ -29,7 +33,9 @@ export function emptyStats(): RecorderStats {
     patched: 0,
     coalesced: 0,
     writes: 0,
+    writeAttempts: 0,
     dropped: { overload: 0, 'spam-filter': 0, closed: 0 },
+    lost: { 'shutdown-deadline': 0, forbidden: 0, invalid: 0, abandoned: 0 },
     failed: {},
     cacheSize: 0,
     pendingWrites: 0,
@@ -38,5 +44,10 @@ export function emptyStats(): RecorderStats {
 
 /** A copy of `stats` that callers may keep or change, with the current cache size. */
 export function snapshotStats(stats: RecorderStats, cacheSize: number): RecorderStats {
-  return { ...stats, dropped: { ...stats.dropped }, failed: { ...stats.failed }, cacheSize };
+  return { ...stats, dropped: { ...stats.dropped }, lost: { ...stats.lost }, failed: { ...stats.failed }, cacheSize };
+}
+
+/** Total occurrences lost, all reasons. */
+export function totalLost(lost: Record<LostReason, number>): number {
+  return lost['shutdown-deadline'] + lost.forbidden + lost.invalid + lost.abandoned;
 }

@@ -9,6 +9,7 @@ import { isAlreadyExists, isInvalid, isNotFound } from '../errors.ts';
 import type { JsonPatchOperation } from '../types.ts';
 import type { Event, MicroTime, ObjectReference } from '../types.ts';
 import { safeEventName } from '../util/event-name.ts';
+import type { PatchRequest } from '../events-api.ts';
 import type { EventSink } from './sink.ts';
 
 /** The server-side identity of a series and the body it was created with. */
@@ -44,17 +45,35 @@ function ownershipTests(template: Event): JsonPatchOperation[] {
   return tests;
 }
 
+/** Told of every request sent and every one the server applied. */
+export interface WriteObserver {
+  attempt(kind: WriteKind): void;
+  applied(kind: WriteKind): void;
+}
+
 export class SeriesWriter {
   readonly #sink: EventSink;
-  readonly #onWrite: (kind: WriteKind) => void;
+  readonly #observer: WriteObserver;
 
-  constructor(sink: EventSink, onWrite: (kind: WriteKind) => void) {
+  constructor(sink: EventSink, observer: WriteObserver) {
     this.#sink = sink;
-    this.#onWrite = onWrite;
+    this.#observer = observer;
+  }
+
+  async #create(body: Event, signal: AbortSignal | undefined): Promise<void> {
+    this.#observer.attempt('create');
+    await this.#sink.create(body, signal !== undefined ? { signal } : undefined);
+    this.#observer.applied('create');
+  }
+
+  async #patch(request: PatchRequest): Promise<void> {
+    this.#observer.attempt('patch');
+    await this.#sink.patch(request);
+    this.#observer.applied('patch');
   }
 
   /** Creates the Event carrying `count` (with a series from 2 on). */
-  async create(target: SeriesTarget, count: number, lastObservedTime: MicroTime): Promise<void> {
+  async create(target: SeriesTarget, count: number, lastObservedTime: MicroTime, signal?: AbortSignal): Promise<void> {
     for (let renames = 0; ; renames++) {
       const series = seriesOf(count, lastObservedTime);
       const body: Event = {
@@ -63,43 +82,52 @@ export class SeriesWriter {
         ...(series !== undefined ? { series } : {}),
       };
       try {
-        this.#onWrite('create');
-        await this.#sink.create(body);
+        await this.#create(body, signal);
         return;
       } catch (error) {
         if (!isAlreadyExists(error) || renames >= MAX_RENAMES) throw error;
       }
-      if (await this.#claim(target, count, lastObservedTime)) return;
+      if (await this.#claim(target, count, lastObservedTime, signal)) return;
       target.name = safeEventName(target.template.regarding?.name ?? 'event');
     }
   }
 
   /** Writes `count` into the existing Event's series; re-creates it when it is gone. */
-  async patch(target: SeriesTarget, count: number, lastObservedTime: MicroTime): Promise<void> {
+  async patch(target: SeriesTarget, count: number, lastObservedTime: MicroTime, signal?: AbortSignal): Promise<void> {
     try {
-      this.#onWrite('patch');
-      await this.#sink.patch({
+      await this.#patch({
         namespace: target.namespace,
         name: target.name,
         type: 'merge',
         patch: { series: { count, lastObservedTime } },
+        ...(signal !== undefined ? { signal } : {}),
       });
     } catch (error) {
       if (!isNotFound(error)) throw error;
-      await this.create(target, count, lastObservedTime);
+      await this.create(target, count, lastObservedTime, signal);
     }
   }
 
   /** After a 409: true when the Event under our name is ours (and now carries `count`). */
-  async #claim(target: SeriesTarget, count: number, lastObservedTime: MicroTime): Promise<boolean> {
+  async #claim(
+    target: SeriesTarget,
+    count: number,
+    lastObservedTime: MicroTime,
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
     const series = seriesOf(count, lastObservedTime);
     const patch: JsonPatchOperation[] = [
       ...ownershipTests(target.template),
       ...(series !== undefined ? [{ op: 'add' as const, path: '/series', value: series }] : []),
     ];
     try {
-      this.#onWrite('patch');
-      await this.#sink.patch({ namespace: target.namespace, name: target.name, type: 'json', patch });
+      await this.#patch({
+        namespace: target.namespace,
+        name: target.name,
+        type: 'json',
+        patch,
+        ...(signal !== undefined ? { signal } : {}),
+      });
       return true;
     } catch (error) {
       // A failed `test` is 422: the name belongs to someone else's Event.

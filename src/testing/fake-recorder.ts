@@ -7,7 +7,8 @@ import { RecorderClosedError } from '../errors.ts';
 import type { RecordedEvent, Reporter } from '../recorder/event.ts';
 import { seriesKey } from '../recorder/key.ts';
 import { normalizeRef } from '../recorder/object-ref.ts';
-import type { EventRecorder, PublishResult } from '../recorder/recorder.ts';
+import type { CloseReport, DrainOptions, EventRecorder, PublishResult } from '../recorder/api.ts';
+import { drainTimeout } from '../recorder/options.ts';
 import { emptyStats, snapshotStats, type RecorderStats } from '../recorder/stats.ts';
 import { normalizeReporter, validateEvent } from '../recorder/validate.ts';
 import type { ObjectReference } from '../types.ts';
@@ -98,13 +99,30 @@ export class FakeRecorder implements EventRecorder {
     }
   }
 
-  flush(): Promise<void> {
-    return Promise.resolve();
+  /** Everything is "written" at once: nothing to wait for. @throws ValidationError for a bad `timeoutMs` */
+  flush(options?: DrainOptions): Promise<void> {
+    try {
+      drainTimeout(options, 0);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
-  close(): Promise<void> {
+  /** Closes; the report says nothing was pending (the fake writes at once). A second call returns the same report. */
+  close(options?: DrainOptions): Promise<CloseReport> {
+    try {
+      drainTimeout(options, 0);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     this.#closed = true;
-    return Promise.resolve();
+    return Promise.resolve({
+      series: 0,
+      written: 0,
+      lost: 0,
+      lostByReason: { 'shutdown-deadline': 0, forbidden: 0, invalid: 0, abandoned: 0 },
+    });
   }
 
   stats(): RecorderStats {

@@ -96,7 +96,11 @@ export class MemorySink implements EventSink {
   }
 }
 
-/** Lets pending promise callbacks run (writes resolve across several ticks). */
-export async function settle(rounds = 20): Promise<void> {
-  for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * Waits one macrotask turn: every promise callback that can run has run, so code whose only waits
+ * are on a ManualClock or a held sink is now blocked on them. For writes waiting on the write
+ * budget's ManualClock timers, where `recorder.idle()` would wait for an advance.
+ */
+export function quiesce(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { EventDroppedError, RecorderClosedError, ValidationError, type KubeEventsError } from '../../../src/errors.ts';
+import {
+  EventDroppedError,
+  EventsLostError,
+  RecorderClosedError,
+  ValidationError,
+  type KubeEventsError,
+} from '../../../src/errors.ts';
 import { ManualClock } from '../../../src/recorder/clock.ts';
 import type { RecordedEvent } from '../../../src/recorder/event.ts';
 import { Recorder } from '../../../src/recorder/recorder.ts';
 import type { RecorderOptions } from '../../../src/recorder/options.ts';
 import type { ObjectReference } from '../../../src/types.ts';
-import { MemorySink, settle } from '../../helpers/memory-sink.ts';
+import { MemorySink, quiesce } from '../../helpers/memory-sink.ts';
 
 const pod: ObjectReference = {
   apiVersion: 'v1',
@@ -75,7 +81,7 @@ describe('Recorder series', () => {
       occurredAt.push(clock.now());
       expect(result.count).toBe(occurrences);
       clock.advance(6);
-      await settle(2);
+      await recorder.idle();
       if (clock.now() - lastSample >= 1000) {
         lastSample = clock.now();
         const serverCount = sink.only().series?.count ?? 1;
@@ -111,17 +117,17 @@ describe('Recorder series', () => {
     c2.advance(100_000);
     // After a quiet spell longer than the longest interval the occurrence is written at once…
     await r2.publish(backOff, pod);
-    await settle();
+    await r2.idle();
     expect(s2.only().series?.count).toBe(3);
     const before = s2.calls.length;
     // …and a new burst starts: the next write comes 1 s after it, not 64 s.
     c2.advance(10);
     await r2.publish(backOff, pod);
     c2.advance(980);
-    await settle();
+    await r2.idle();
     expect(s2.calls.length).toBe(before);
     c2.advance(10);
-    await settle();
+    await r2.idle();
     expect(s2.calls.length).toBe(before + 1);
     expect(s2.only().series?.count).toBe(4);
   });
@@ -131,7 +137,7 @@ describe('Recorder series', () => {
     let release!: () => void;
     sink.gate = new Promise((resolve) => (release = resolve));
     const all = Array.from({ length: 500 }, () => recorder.publish(backOff, pod));
-    await settle();
+
     release();
     const results = await Promise.all(all);
     expect(results.filter((r) => r.write === 'created')).toHaveLength(1);
@@ -163,7 +169,7 @@ describe('Recorder series', () => {
     // The occurrence stays counted and its create is retried with backoff.
     expect(await recorder.publish(backOff, pod)).toMatchObject({ count: 1, write: 'coalesced' });
     clock.advance(2_000);
-    await settle();
+    await recorder.idle();
     expect(sink.only().reason).toBe('BackOff');
 
     const { sink: s2, recorder: r2 } = setup();
@@ -223,22 +229,40 @@ describe('Recorder series', () => {
 });
 
 describe('Recorder failures', () => {
-  it('a 403 on the second publish rejects it; repeated 403s end the series', async () => {
-    const { sink, clock, recorder } = setup();
+  it('a 403 after a successful write is taken for an RBAC reload for 30 s, then the series is lost', async () => {
+    const errors: KubeEventsError[] = [];
+    const { sink, clock, recorder } = setup({ onError: (e) => errors.push(e) });
     await recorder.publish(backOff, pod);
     const forbidden = () =>
       MemorySink.error(403, 'Forbidden', 'cannot patch resource "events" in API group "events.k8s.io"');
+    // Right after an apiserver restart RBAC answers 403 for a moment: the count is kept and retried.
     sink.failNext.push(forbidden());
-    await expect(recorder.publish(backOff, pod)).rejects.toMatchObject({ status: 403, reason: 'Forbidden' });
-    // Right after an apiserver restart RBAC answers 403 for a moment: a few retries before giving up.
-    expect(recorder.stats().cacheSize).toBe(1);
-    for (let i = 0; i < 5; i++) sink.failNext.push(forbidden());
-    for (let i = 0; i < 6; i++) {
-      clock.advance(60_000);
-      await settle();
+    expect(await recorder.publish(backOff, pod)).toMatchObject({ count: 2, write: 'coalesced' });
+    clock.advance(5_000);
+    await recorder.idle();
+    expect(sink.only().series?.count).toBe(2);
+    // A 403 that lasts is RBAC saying no: after 30 s of them the series ends, its count reported lost.
+    for (let i = 0; i < 100; i++) sink.failNext.push(forbidden());
+    clock.advance(5_000);
+    await recorder.publish(backOff, pod);
+    for (let i = 0; i < 10; i++) {
+      clock.advance(10_000);
+      await recorder.idle();
     }
-    expect(recorder.stats().cacheSize).toBe(0);
-    expect(recorder.stats().failed.Forbidden).toBe(5);
+    expect(recorder.stats()).toMatchObject({ cacheSize: 0, lost: { forbidden: 1 } });
+    expect(errors.at(-1)).toBeInstanceOf(EventsLostError);
+    expect(errors.at(-1)).toMatchObject({
+      reason: 'forbidden',
+      occurrences: 1,
+      series: {
+        kind: 'Pod',
+        namespace: 'default',
+        name: 'web-0',
+        reason: 'BackOff',
+        eventName: sink.only().metadata?.name,
+      },
+    });
+    expect(clock.pendingTimers).toBe(0);
   });
 
   it('a failed create rejects the publishes that waited for it, and the next one starts over', async () => {
@@ -252,6 +276,7 @@ describe('Recorder failures', () => {
     await expect(first).rejects.toMatchObject({ reason: 'Forbidden' });
     await expect(second).rejects.toMatchObject({ reason: 'Forbidden' });
     expect(sink.calls).toHaveLength(1);
+    expect(recorder.stats().lost).toMatchObject({ forbidden: 2 });
     expect((await recorder.publish(backOff, pod)).write).toBe('created');
   });
 
@@ -264,11 +289,11 @@ describe('Recorder failures', () => {
       MemorySink.error(429, 'TooManyRequests', 'slow'),
     );
     clock.advance(1_000);
-    await settle();
+    await recorder.idle();
     clock.advance(10_000);
-    await settle();
+    await recorder.idle();
     clock.advance(10_000);
-    await settle();
+    await recorder.idle();
     expect(errors.map((e) => (e as { reason?: string }).reason)).toEqual(['ServiceUnavailable', 'TooManyRequests']);
     await recorder.flush();
     expect(sink.only().series?.count).toBe(3);
@@ -283,7 +308,7 @@ describe('Recorder failures', () => {
     });
     for (let i = 0; i < 5; i++) await recorder.publish(backOff, pod);
     clock.advance(6 * 60_000 + 60_000);
-    await settle();
+    await recorder.idle();
     expect(sink.only().series?.count).toBe(5);
     expect(recorder.stats().cacheSize).toBe(0);
   });
@@ -291,7 +316,7 @@ describe('Recorder failures', () => {
   it('a full cache evicts the least recently used series after writing its count', async () => {
     const { sink, recorder } = setup({ maxSeries: 2 });
     for (const name of ['a', 'a', 'a', 'b', 'c']) await recorder.publish(backOff, { ...pod, name, uid: name });
-    await settle();
+    await recorder.idle();
     expect(recorder.stats().cacheSize).toBe(2);
     const a = [...sink.events.values()].find((e) => e.regarding?.name === 'a');
     expect(a?.series?.count).toBe(3);
@@ -304,7 +329,7 @@ describe('Recorder failures', () => {
     expect(sink.only().series?.count).toBe(7);
     await expect(recorder.publish(backOff, pod)).rejects.toBeInstanceOf(RecorderClosedError);
     recorder.emit(backOff, pod);
-    await settle();
+    await recorder.idle();
     expect(recorder.stats().dropped.closed).toBe(2);
     expect(clock.pendingTimers).toBe(0);
   });
@@ -379,7 +404,7 @@ describe('Recorder validation', () => {
     const errors: KubeEventsError[] = [];
     const { recorder } = setup({ onError: (e) => errors.push(e) });
     expect(() => recorder.emit({ ...backOff, reason: '' }, pod)).not.toThrow();
-    await settle();
+    await recorder.idle();
     expect(errors[0]).toBeInstanceOf(ValidationError);
     expect(recorder.stats().failed).toEqual({ ValidationError: 1 });
   });
@@ -394,17 +419,17 @@ describe('Recorder schedule with writes in flight', () => {
     let release: () => void = () => undefined;
     sink.gate = new Promise((resolve) => (release = resolve));
     clock.advance(1000);
-    await settle();
+    // The write started synchronously from the timer and is held on the wire.
     expect(sink.calls.map((call) => call.verb)).toEqual(['create', 'patch', 'patch']);
     // Occurrences while that write is held on the wire: counted, and left to the next scheduled write.
     for (let i = 0; i < 5; i++) await recorder.publish(backOff, pod);
     sink.gate = undefined;
     release();
-    await settle();
+    await recorder.idle();
     expect(sink.calls).toHaveLength(3);
     // The next write comes on the doubling schedule (2 s after the burst began) with every count.
     clock.advance(1000);
-    await settle();
+    await recorder.idle();
     expect(sink.calls).toHaveLength(4);
     expect(sink.calls[3]?.body).toMatchObject({ series: { count: 8 } });
     await recorder.close();
@@ -425,10 +450,10 @@ describe('Recorder write budget', () => {
       shutdownWriteBudget: { qps: 1000, burst: 1000 },
     });
     for (let i = 0; i < 5; i++) recorder.emit(backOff, object(i));
-    await settle();
+    await quiesce();
     expect(sink.calls).toHaveLength(1);
     clock.advance(1000);
-    await settle();
+    await quiesce();
     expect(sink.calls).toHaveLength(2);
 
     const closed = recorder.close();
@@ -442,7 +467,7 @@ describe('Recorder write budget', () => {
   it('shutdownWriteBudget false lets close() write without waiting for the budget', async () => {
     const { sink, clock, recorder } = setup({ writeBudget: { qps: 1, burst: 1 }, shutdownWriteBudget: false });
     for (let i = 0; i < 4; i++) recorder.emit(backOff, object(i));
-    await settle();
+    await quiesce();
     const closed = recorder.close();
     clock.advance(1000);
     await closed;

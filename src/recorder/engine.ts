@@ -1,0 +1,236 @@
+/**
+ * Drives every series through its phases (series.ts): the first two occurrences are written at
+ * once and awaited, later ones are coalesced on the schedule; a finished write leads to the next
+ * one, a retry (failure-policy.ts) or a loss. Every accepted occurrence ends on the server or in
+ * `stats.lost` with an EventsLostError: `lose()` is the only way out other than a write.
+ */
+import { EventsLostError, KubeEventsError, type LostReason } from '../errors.ts';
+import type { RecorderClock } from './clock.ts';
+import { classifyFailure, decideFailure, PermissionWatch } from './failure-policy.ts';
+import { Scheduler } from './scheduler.ts';
+import type { Series, WaitOutcome, Waiter } from './series.ts';
+import { SeriesCache } from './series-cache.ts';
+import { totalLost, type RecorderStats } from './stats.ts';
+import { WriteQueue, type WriteResult } from './write-queue.ts';
+import type { TokenBucket } from '../connection/rate-limit.ts';
+import type { ResolvedRecorderOptions } from './options.ts';
+import type { SeriesWriter } from './writer.ts';
+
+export interface EngineDeps {
+  options: ResolvedRecorderOptions;
+  clock: RecorderClock;
+  /** In [0, 1): retry jitter. */
+  random: () => number;
+  writer: SeriesWriter;
+  budget: TokenBucket | undefined;
+  stats: RecorderStats;
+  /** A write attempt failed: counted in stats().failed. */
+  failed(error: KubeEventsError): void;
+  /** For onError: a failed write, or an EventsLostError. */
+  report(error: KubeEventsError): void;
+}
+
+/** What close() did with the occurrences the server was behind on when it was called. */
+export interface CloseReport {
+  /** Series that had occurrences to write. */
+  series: number;
+  /** Occurrences close() put on the server. */
+  written: number;
+  /** Occurrences lost (each series also reported to `onError` as EventsLostError). */
+  lost: number;
+  lostByReason: Record<LostReason, number>;
+}
+
+export class SeriesEngine {
+  readonly cache: SeriesCache;
+  readonly #deps: EngineDeps;
+  readonly #queue: WriteQueue;
+  readonly #scheduler: Scheduler;
+  readonly #permission = new PermissionWatch();
+  readonly #shutdown = new AbortController();
+  readonly #progress = new Set<() => void>();
+  /** flush() or close() calls under way: writes go at once, retries on the short ladder. */
+  #draining = 0;
+
+  constructor(deps: EngineDeps) {
+    this.#deps = deps;
+    const { options, clock } = deps;
+    const request = (series: Series): void => this.#queue.request(series);
+    this.#queue = new WriteQueue({
+      writer: deps.writer,
+      budget: deps.budget,
+      clock,
+      signal: this.#shutdown.signal,
+      done: (result) => this.#done(result),
+    });
+    this.#scheduler = new Scheduler({ clock, ...options, due: request });
+    this.cache = new SeriesCache({ clock, ...options, retired: (series) => this.#retired(series) });
+  }
+
+  get pendingWrites(): number {
+    return this.#queue.active;
+  }
+
+  idle(): Promise<void> {
+    return this.#queue.idle();
+  }
+
+  /** A new series with its first occurrence: created at once; the promise answers the publish. */
+  admit(series: Series): Promise<WaitOutcome> {
+    this.cache.add(series);
+    const outcome = series.await(1);
+    this.#queue.request(series);
+    return outcome;
+  }
+
+  /** One more occurrence of a live series; `wait` is set when the publish waits for the write carrying it. */
+  occur(series: Series, nowMs: number): { count: number; wait: Promise<WaitOutcome> | undefined } {
+    const count = series.occur(nowMs, this.#deps.options.minWriteIntervalMs);
+    if (series.waiters !== undefined || (count <= 2 && series.phase !== 'backoff')) {
+      const wait = series.await(count);
+      this.#queue.request(series);
+      return { count, wait };
+    }
+    if (series.phase === 'idle') this.#next(series, nowMs);
+    return { count, wait: undefined };
+  }
+
+  /** Writes what the server is behind on now; false when `timeoutMs` passed first. */
+  async drain(timeoutMs: number): Promise<{ done: boolean; behind: number }> {
+    const targets = this.cache.owing().map((series) => [series, series.count] as const);
+    const behind = (): number =>
+      targets.filter(([series, count]) => series.written < count && series.phase !== 'abandoned').length;
+    if (behind() === 0) return { done: true, behind: 0 };
+    this.#draining += 1;
+    try {
+      // Timers are cut short: coalesced writes and retries go now.
+      for (const [series] of targets)
+        if (series.phase === 'scheduled' || series.phase === 'backoff') this.#queue.request(series);
+      const done = await this.#until(() => behind() === 0, timeoutMs);
+      return { done, behind: behind() };
+    } finally {
+      this.#draining -= 1;
+    }
+  }
+
+  /** Drains within `timeoutMs`; what is still behind then is lost (writes on the wire are aborted). */
+  async close(timeoutMs: number): Promise<CloseReport> {
+    const owing = this.cache.owing().map((series) => [series, series.written] as const);
+    const lostBefore = { ...this.#deps.stats.lost };
+    const { done } = await this.drain(timeoutMs);
+    if (!done) {
+      this.#shutdown.abort(new Error('close() deadline'));
+      for (const series of this.cache.owing()) this.lose(series, 'shutdown-deadline', undefined, undefined);
+    }
+    this.cache.stop();
+    const lost = this.#deps.stats.lost;
+    const lostByReason = {
+      'shutdown-deadline': lost['shutdown-deadline'] - lostBefore['shutdown-deadline'],
+      forbidden: lost.forbidden - lostBefore.forbidden,
+      invalid: lost.invalid - lostBefore.invalid,
+      abandoned: lost.abandoned - lostBefore.abandoned,
+    };
+    const written = owing.reduce((sum, [series, before]) => sum + series.written - before, 0);
+    return { series: owing.length, written, lost: totalLost(lostByReason), lostByReason };
+  }
+
+  /** The series ends: its pending occurrences are lost and said so; publishes still waiting reject. */
+  lose(series: Series, reason: LostReason, cause: unknown, taken: Waiter[] | undefined): void {
+    const { lost, timer, waiters } = series.abandon();
+    this.#scheduler.cancel(timer);
+    this.cache.remove(series);
+    this.cache.settled(series);
+    this.#deps.stats.lost[reason] += lost;
+    const regarding = series.template.regarding ?? {};
+    const error = new EventsLostError(
+      reason,
+      lost,
+      {
+        kind: regarding.kind ?? '',
+        namespace: regarding.namespace ?? '',
+        name: regarding.name ?? '',
+        reason: series.template.reason ?? '',
+        eventName: series.name,
+        eventNamespace: series.namespace,
+      },
+      cause !== undefined ? { cause } : undefined,
+    );
+    const rejection = cause instanceof Error ? cause : error;
+    for (const waiter of [...(taken ?? []), ...(waiters ?? [])]) waiter.reject(rejection);
+    if (lost > 0) this.#deps.report(error);
+    this.#notify();
+  }
+
+  #done({ series, count, waiters, error }: WriteResult): void {
+    // close()'s deadline already counted this series as lost.
+    if (series.phase === 'abandoned') return;
+    const now = this.#deps.clock.now();
+    if (error === undefined) {
+      series.succeed(count, now);
+      this.#permission.allowed();
+      for (const waiter of waiters ?? []) waiter.resolve(waiter.n === 1 ? 'created' : 'patched');
+      this.#next(series, now);
+    } else {
+      series.fail();
+      this.#failed(series, error, waiters, now);
+    }
+    this.#notify();
+  }
+
+  #failed(series: Series, error: unknown, taken: Waiter[] | undefined, nowMs: number): void {
+    const decision = decideFailure(error, {
+      failures: series.failures,
+      draining: this.#draining > 0,
+      forbiddenSpellMs: classifyFailure(error) === 'forbidden' ? this.#permission.forbidden(nowMs) : undefined,
+      random: this.#deps.random(),
+    });
+    this.#deps.failed(asKubeEventsError(error));
+    if (decision.action === 'abandon') {
+      this.lose(series, decision.reason, error, taken);
+      return;
+    }
+    // The occurrences stay counted in memory; awaiting publishes learn that their write comes later.
+    for (const waiter of [...(taken ?? []), ...(series.waiters ?? [])]) waiter.resolve('coalesced');
+    series.waiters = undefined;
+    this.#deps.report(asKubeEventsError(error));
+    this.#scheduler.retry(series, decision.delayMs);
+  }
+
+  /** After a write, or a new occurrence of an idle series: what comes next. */
+  #next(series: Series, nowMs: number): void {
+    if (series.pending === 0) {
+      this.cache.settled(series);
+      return;
+    }
+    if (series.waiters !== undefined || this.#draining > 0 || !this.cache.isLive(series)) this.#queue.request(series);
+    else this.#scheduler.coalesce(series, nowMs);
+  }
+
+  /** A series left the LRU with occurrences pending: its final write goes now (a retry keeps its backoff). */
+  #retired(series: Series): void {
+    if (series.phase === 'scheduled' || series.phase === 'idle') this.#queue.request(series);
+  }
+
+  #notify(): void {
+    for (const check of [...this.#progress]) check();
+  }
+
+  #until(reached: () => boolean, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (reached()) finish(true);
+      };
+      const finish = (done: boolean): void => {
+        this.#deps.clock.clearTimeout(timer);
+        this.#progress.delete(check);
+        resolve(done);
+      };
+      const timer = this.#deps.clock.setTimeout(() => finish(false), timeoutMs, { keepAlive: true });
+      this.#progress.add(check);
+    });
+  }
+}
+
+function asKubeEventsError(error: unknown): KubeEventsError {
+  return error instanceof KubeEventsError ? error : new KubeEventsError(String(error), { cause: error });
+}

@@ -1,0 +1,93 @@
+/**
+ * Runs the writes of series: at most one per series at a time (a series is `queued` or `writing`
+ * while it has one), each after the write budget lets it go. Reports every outcome to `done`, which
+ * decides what comes next. `idle()` resolves when nothing is queued or on the wire.
+ */
+import type { TokenBucket } from '../connection/rate-limit.ts';
+import type { MicroTime } from '../types.ts';
+import { microTimeAt, type RecorderClock } from './clock.ts';
+import type { Series, Waiter } from './series.ts';
+import type { SeriesWriter } from './writer.ts';
+
+/** One finished write: `error` is set when it failed. */
+export interface WriteResult {
+  series: Series;
+  /** The count the write carried. */
+  count: number;
+  /** The publishes it answers. */
+  waiters: Waiter[] | undefined;
+  error?: unknown;
+}
+
+export interface WriteQueueDeps {
+  writer: SeriesWriter;
+  budget: TokenBucket | undefined;
+  clock: RecorderClock;
+  /** Aborted at close()'s deadline: writes waiting or on the wire stop. */
+  signal: AbortSignal;
+  done(result: WriteResult): void;
+}
+
+export class WriteQueue {
+  readonly #deps: WriteQueueDeps;
+  #active = 0;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(deps: WriteQueueDeps) {
+    this.#deps = deps;
+  }
+
+  /** Writes queued or on the wire. */
+  get active(): number {
+    return this.#active;
+  }
+
+  /** Queues a write of `series` now (cancelling its timer) unless one is queued or on the wire. */
+  request(series: Series): void {
+    if (series.phase === 'queued' || series.phase === 'writing' || series.phase === 'abandoned') return;
+    const timer = series.queue();
+    if (timer !== undefined) this.#deps.clock.clearTimeout(timer);
+    this.#active += 1;
+    void this.#run(series);
+  }
+
+  /** Resolves when no write is queued or on the wire (timers of later writes may be armed). */
+  idle(): Promise<void> {
+    if (this.#active === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  async #run(series: Series): Promise<void> {
+    try {
+      if (this.#deps.budget !== undefined) await this.#deps.budget.take(this.#deps.signal);
+    } catch {
+      // Only close()'s deadline aborts the wait, and it has already accounted for the series.
+      this.#finished();
+      return;
+    }
+    if (series.phase !== 'queued') {
+      this.#finished();
+      return;
+    }
+    const { count, waiters } = series.start();
+    // Formatted at write time only: a MicroTime per occurrence would dominate the hot path.
+    const lastObserved: MicroTime = count === 1 ? series.template.eventTime : microTimeAt(series.lastOccurrenceMs);
+    const { writer, signal } = this.#deps;
+    try {
+      if (series.written === 0) await writer.create(series, count, lastObserved, signal);
+      else await writer.patch(series, count, lastObserved, signal);
+      this.#deps.done({ series, count, waiters });
+    } catch (error) {
+      this.#deps.done({ series, count, waiters, error });
+    }
+    this.#finished();
+  }
+
+  #finished(): void {
+    this.#active -= 1;
+    if (this.#active > 0) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}
