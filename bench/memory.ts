@@ -111,7 +111,9 @@ function kubeEvents(keys: number): Promise<Row> {
     return {
       publish: (i) => recorder.publish(event, ref(i)),
       live: () => recorder.stats().cacheSize,
-      close: async () => void (await recorder.close()),
+      close: async () => {
+        await recorder.close();
+      },
     };
   });
 }

@@ -105,7 +105,7 @@ export class FakeRecorder implements EventRecorder {
       drainTimeout(options, 0);
       return Promise.resolve();
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error);
     }
   }
 
@@ -114,7 +114,7 @@ export class FakeRecorder implements EventRecorder {
     try {
       drainTimeout(options, 0);
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error);
     }
     this.#closed = true;
     return Promise.resolve({
