@@ -26,6 +26,10 @@ export function useShutdownBudget(bucket: TokenBucket | undefined, options: Reso
 /** A wait on an injected clock (ManualClock in tests) that the signal cancels. */
 function clockSleep(clock: RecorderClock, ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted === true) {
+      reject(signal.reason as Error);
+      return;
+    }
     const timer = clock.setTimeout(resolve, ms);
     signal?.addEventListener(
       'abort',

@@ -2,7 +2,7 @@
  * The Recorder's counters as `node:diagnostics_channel` messages, for tracing and APM tools.
  * Messages are built only while a channel has subscribers, so an unobserved Recorder pays nothing.
  *
- * - `kube-events:recorder:write`: `{ kind: 'create' | 'patch', stats }` after each API write is sent
+ * - `kube-events:recorder:write`: `{ kind: 'create' | 'patch', stats }` after each write the server applied
  * - `kube-events:recorder:error`: `{ error, stats }` for each failure reported to `onError`
  * - `kube-events:recorder:drop`: `{ reason, stats }` for each occurrence refused on purpose
  */

@@ -74,6 +74,13 @@ export class ManualClock implements RecorderClock {
     this.#now = end;
   }
 
+  /** When the earliest timer is due, or undefined when none is armed: step a simulation timer by timer. */
+  get nextTimerAt(): number | undefined {
+    let at: number | undefined;
+    for (const timer of this.#timers.values()) if (at === undefined || timer.at < at) at = timer.at;
+    return at;
+  }
+
   get pendingTimers(): number {
     return this.#timers.size;
   }

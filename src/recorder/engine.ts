@@ -8,7 +8,7 @@ import { EventsLostError, KubeEventsError, type LostReason } from '../errors.ts'
 import type { RecorderClock } from './clock.ts';
 import { classifyFailure, decideFailure, PermissionWatch } from './failure-policy.ts';
 import { Scheduler } from './scheduler.ts';
-import type { Series, WaitOutcome, Waiter } from './series.ts';
+import type { Series, WaitOutcome } from './series.ts';
 import { SeriesCache } from './series-cache.ts';
 import { totalLost, type RecorderStats } from './stats.ts';
 import { WriteQueue, type WriteResult } from './write-queue.ts';
@@ -40,6 +40,9 @@ export interface CloseReport {
   lost: number;
   lostByReason: Record<LostReason, number>;
 }
+
+/** After close()'s deadline aborts them, how long writes get to settle (a sink honouring `signal` takes no time). */
+const ABORT_GRACE_MS = 1_000;
 
 export class SeriesEngine {
   readonly cache: SeriesCache;
@@ -113,14 +116,18 @@ export class SeriesEngine {
     }
   }
 
-  /** Drains within `timeoutMs`; what is still behind then is lost (writes on the wire are aborted). */
+  /**
+   * Drains within `timeoutMs`; at the deadline, writes waiting or on the wire are aborted and what
+   * is still behind is lost. A write whose answer is already in hand when the abort lands still counts.
+   */
   async close(timeoutMs: number): Promise<CloseReport> {
     const owing = this.cache.owing().map((series) => [series, series.written] as const);
     const lostBefore = { ...this.#deps.stats.lost };
     const { done } = await this.drain(timeoutMs);
     if (!done) {
       this.#shutdown.abort(new Error('close() deadline'));
-      for (const series of this.cache.owing()) this.lose(series, 'shutdown-deadline', undefined, undefined);
+      await this.#settled(ABORT_GRACE_MS);
+      for (const series of this.cache.owing()) this.lose(series, 'shutdown-deadline', undefined);
     }
     this.cache.stop();
     const lost = this.#deps.stats.lost;
@@ -135,8 +142,8 @@ export class SeriesEngine {
   }
 
   /** The series ends: its pending occurrences are lost and said so; publishes still waiting reject. */
-  lose(series: Series, reason: LostReason, cause: unknown, taken: Waiter[] | undefined): void {
-    const { lost, timer, waiters } = series.abandon();
+  lose(series: Series, reason: LostReason, cause: unknown): void {
+    const { lost, timer, waiting } = series.abandon();
     this.#scheduler.cancel(timer);
     this.cache.remove(series);
     this.cache.settled(series);
@@ -156,28 +163,34 @@ export class SeriesEngine {
       cause !== undefined ? { cause } : undefined,
     );
     const rejection = cause instanceof Error ? cause : error;
-    for (const waiter of [...(taken ?? []), ...(waiters ?? [])]) waiter.reject(rejection);
+    for (const waiter of waiting) waiter.reject(rejection);
     if (lost > 0) this.#deps.report(error);
     this.#notify();
   }
 
-  #done({ series, count, waiters, error }: WriteResult): void {
-    // close()'s deadline already counted this series as lost.
+  #done({ series, count, error }: WriteResult): void {
+    // close()'s deadline already counted this series as lost and answered its publishes.
     if (series.phase === 'abandoned') return;
     const now = this.#deps.clock.now();
     if (error === undefined) {
-      series.succeed(count, now);
+      const answered = series.succeed(count, now);
       this.#permission.allowed();
-      for (const waiter of waiters ?? []) waiter.resolve(waiter.n === 1 ? 'created' : 'patched');
+      for (const waiter of answered) waiter.resolve(waiter.n === 1 ? 'created' : 'patched');
       this.#next(series, now);
     } else {
-      series.fail();
-      this.#failed(series, error, waiters, now);
+      this.#failed(series, error, now);
     }
     this.#notify();
   }
 
-  #failed(series: Series, error: unknown, taken: Waiter[] | undefined, nowMs: number): void {
+  #failed(series: Series, error: unknown, nowMs: number): void {
+    const waiting = series.fail();
+    if (this.#shutdown.signal.aborted) {
+      // Aborted by close()'s deadline: lost as such, not a failure of the server.
+      for (const waiter of waiting) waiter.reject(error instanceof Error ? error : new KubeEventsError(String(error)));
+      this.lose(series, 'shutdown-deadline', undefined);
+      return;
+    }
     const decision = decideFailure(error, {
       failures: series.failures,
       draining: this.#draining > 0,
@@ -186,12 +199,12 @@ export class SeriesEngine {
     });
     this.#deps.failed(asKubeEventsError(error));
     if (decision.action === 'abandon') {
-      this.lose(series, decision.reason, error, taken);
+      for (const waiter of waiting) waiter.reject(error instanceof Error ? error : new KubeEventsError(String(error)));
+      this.lose(series, decision.reason, error);
       return;
     }
     // The occurrences stay counted in memory; awaiting publishes learn that their write comes later.
-    for (const waiter of [...(taken ?? []), ...(series.waiters ?? [])]) waiter.resolve('coalesced');
-    series.waiters = undefined;
+    for (const waiter of waiting) waiter.resolve('coalesced');
     this.#deps.report(asKubeEventsError(error));
     this.#scheduler.retry(series, decision.delayMs);
   }
@@ -202,6 +215,7 @@ export class SeriesEngine {
       this.cache.settled(series);
       return;
     }
+    if (this.#shutdown.signal.aborted) return this.lose(series, 'shutdown-deadline', undefined);
     if (series.waiters !== undefined || this.#draining > 0 || !this.cache.isLive(series)) this.#queue.request(series);
     else this.#scheduler.coalesce(series, nowMs);
   }
@@ -213,6 +227,17 @@ export class SeriesEngine {
 
   #notify(): void {
     for (const check of [...this.#progress]) check();
+  }
+
+  /** Resolves when no write is queued or on the wire, or after `graceMs`. */
+  #settled(graceMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = this.#deps.clock.setTimeout(resolve, graceMs, { keepAlive: true });
+      void this.#queue.idle().then(() => {
+        this.#deps.clock.clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   #until(reached: () => boolean, timeoutMs: number): Promise<boolean> {

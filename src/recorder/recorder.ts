@@ -159,10 +159,11 @@ export class Recorder implements EventRecorder {
     if (existing === undefined) return this.#first(key, eventTemplate({ event, note, regarding: ref, ...this.#at() }));
     this.#stats.published += 1;
     const { count, wait } = this.#engine.occur(existing, now);
-    const result = { name: existing.name, namespace: existing.namespace, count };
-    if (wait !== undefined) return wait.then((write) => ({ ...result, write }));
+    // Read the name once the write is done: a collision may have renamed the Event.
+    if (wait !== undefined)
+      return wait.then((write) => ({ name: existing.name, namespace: existing.namespace, count, write }));
     this.#stats.coalesced += 1;
-    return { ...result, write: 'coalesced' };
+    return { name: existing.name, namespace: existing.namespace, count, write: 'coalesced' };
   }
 
   #at(): { reporter: Required<Reporter>; eventTime: MicroTime } {

@@ -55,6 +55,8 @@ export class Series implements SeriesTarget {
   timer: unknown = undefined;
   /** Awaiting publishes that the next write (not started yet) will answer. */
   waiters: Waiter[] | undefined = undefined;
+  /** Awaiting publishes that the write on the wire answers. */
+  answering: Waiter[] | undefined = undefined;
 
   constructor(init: { key: string; name: string; namespace: string; template: Event; nowMs: number }) {
     this.key = init.key;
@@ -97,34 +99,44 @@ export class Series implements SeriesTarget {
     return timer;
   }
 
-  /** queued → writing: takes the count to send and the publishes it answers. */
-  start(): { count: number; waiters: Waiter[] | undefined } {
-    const waiters = this.waiters;
+  /** queued → writing: returns the count to send; the waiting publishes are now answered by this write. */
+  start(): number {
     this.phase = 'writing';
+    this.answering = this.waiters;
     this.waiters = undefined;
-    return { count: this.count, waiters };
+    return this.count;
   }
 
-  /** writing → idle: the server has `count`. */
-  succeed(count: number, nowMs: number): void {
+  /** writing → idle: the server has `count`. Returns the publishes that write answers. */
+  succeed(count: number, nowMs: number): Waiter[] {
     this.phase = 'idle';
     this.written = Math.max(this.written, count);
     this.lastWriteMs = nowMs;
     this.failures = 0;
+    return this.#answered();
   }
 
-  /** writing → idle, one failure more (the Recorder then arms a retry or abandons). */
-  fail(): void {
+  /** writing → idle, one failure more (the Recorder then arms a retry or abandons). Returns every waiting publish. */
+  fail(): Waiter[] {
     this.phase = 'idle';
     this.failures += 1;
+    const waiting = [...this.#answered(), ...(this.waiters ?? [])];
+    this.waiters = undefined;
+    return waiting;
   }
 
-  /** any → abandoned. Returns the occurrences lost, the timer to cancel and the publishes still waiting. */
-  abandon(): { lost: number; timer: unknown; waiters: Waiter[] | undefined } {
-    const result = { lost: this.pending, timer: this.timer, waiters: this.waiters };
+  /** any → abandoned. Returns the occurrences lost, the timer to cancel and every waiting publish. */
+  abandon(): { lost: number; timer: unknown; waiting: Waiter[] } {
+    const result = { lost: this.pending, timer: this.timer, waiting: [...this.#answered(), ...(this.waiters ?? [])] };
     this.phase = 'abandoned';
     this.timer = undefined;
     this.waiters = undefined;
     return result;
+  }
+
+  #answered(): Waiter[] {
+    const answered = this.answering ?? [];
+    this.answering = undefined;
+    return answered;
   }
 }

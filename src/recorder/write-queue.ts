@@ -6,7 +6,7 @@
 import type { TokenBucket } from '../connection/rate-limit.ts';
 import type { MicroTime } from '../types.ts';
 import { microTimeAt, type RecorderClock } from './clock.ts';
-import type { Series, Waiter } from './series.ts';
+import type { Series } from './series.ts';
 import type { SeriesWriter } from './writer.ts';
 
 /** One finished write: `error` is set when it failed. */
@@ -14,8 +14,6 @@ export interface WriteResult {
   series: Series;
   /** The count the write carried. */
   count: number;
-  /** The publishes it answers. */
-  waiters: Waiter[] | undefined;
   error?: unknown;
 }
 
@@ -65,20 +63,21 @@ export class WriteQueue {
       this.#finished();
       return;
     }
-    if (series.phase !== 'queued') {
+    // Abandoned meanwhile, or close()'s deadline passed while this write waited its turn.
+    if (series.phase !== 'queued' || this.#deps.signal.aborted) {
       this.#finished();
       return;
     }
-    const { count, waiters } = series.start();
+    const count = series.start();
     // Formatted at write time only: a MicroTime per occurrence would dominate the hot path.
     const lastObserved: MicroTime = count === 1 ? series.template.eventTime : microTimeAt(series.lastOccurrenceMs);
     const { writer, signal } = this.#deps;
     try {
       if (series.written === 0) await writer.create(series, count, lastObserved, signal);
       else await writer.patch(series, count, lastObserved, signal);
-      this.#deps.done({ series, count, waiters });
+      this.#deps.done({ series, count });
     } catch (error) {
-      this.#deps.done({ series, count, waiters, error });
+      this.#deps.done({ series, count, error });
     }
     this.#finished();
   }
