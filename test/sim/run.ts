@@ -208,6 +208,13 @@ export async function runPlan(plan: SimPlan): Promise<RunResult> {
     if (totalLost(stats.lost) !== lostReported) fail(`stats.lost ${totalLost(stats.lost)} ≠ reported ${lostReported}`);
     if (stats.writes !== stats.created + stats.patched) fail('stats.writes ≠ created + patched');
     if (stats.writeAttempts < stats.writes) fail('stats.writeAttempts < writes');
+    // Losses other than close()'s deadline need a cause the plan put there.
+    if (stats.lost.invalid > 0)
+      fail(`${stats.lost.invalid} lost as invalid: the Recorder sent something the server rejects`);
+    if (stats.lost.forbidden > 0 && !plan.server.windows.some((w) => w.kind === 'forbidden')) {
+      fail(`${stats.lost.forbidden} lost as forbidden without a 403 in the plan`);
+    }
+    if (stats.lost.abandoned > 0 && plan.server.collisionP === 0) fail(`${stats.lost.abandoned} lost as abandoned`);
     const keys = new Set([...tally.accepted.keys(), ...stored.keys(), ...tally.lost.keys()]);
     for (const key of keys) {
       const acc = tally.accepted.get(key) ?? 0;
