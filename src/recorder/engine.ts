@@ -4,7 +4,7 @@
  * one, a retry (failure-policy.ts) or a loss. Every accepted occurrence ends on the server or in
  * `stats.lost` with an EventsLostError: `lose()` is the only way out other than a write.
  */
-import { EventsLostError, KubeEventsError, type LostReason } from '../errors.ts';
+import { ApiError, EventsLostError, KubeEventsError, type LostReason } from '../errors.ts';
 import type { RecorderClock } from './clock.ts';
 import { classifyFailure, decideFailure, PermissionWatch } from './failure-policy.ts';
 import { Scheduler } from './scheduler.ts';
@@ -14,14 +14,17 @@ import { totalLost, type RecorderStats } from './stats.ts';
 import { WriteQueue, type WriteResult } from './write-queue.ts';
 import type { TokenBucket } from '../connection/rate-limit.ts';
 import type { ResolvedRecorderOptions } from './options.ts';
-import type { SeriesWriter } from './writer.ts';
+import type { EventSink } from './sink.ts';
+import { SeriesWriter, type WriteObserver } from './writer.ts';
 
 export interface EngineDeps {
   options: ResolvedRecorderOptions;
   clock: RecorderClock;
   /** In [0, 1): retry jitter. */
   random: () => number;
-  writer: SeriesWriter;
+  sink: EventSink;
+  /** Told of every write request sent and applied (for stats). */
+  observer: WriteObserver;
   budget: TokenBucket | undefined;
   stats: RecorderStats;
   /** A write attempt failed: counted in stats().failed. */
@@ -59,8 +62,15 @@ export class SeriesEngine {
     this.#deps = deps;
     const { options, clock } = deps;
     const request = (series: Series): void => this.#queue.request(series);
+    const writer = new SeriesWriter(deps.sink, {
+      attempt: (kind) => deps.observer.attempt(kind),
+      applied: (kind) => {
+        deps.observer.applied(kind);
+        this.#permission.allowed(kind === 'create' ? 'POST' : 'PATCH');
+      },
+    });
     this.#queue = new WriteQueue({
-      writer: deps.writer,
+      writer,
       budget: deps.budget,
       clock,
       signal: this.#shutdown.signal,
@@ -174,7 +184,6 @@ export class SeriesEngine {
     const now = this.#deps.clock.now();
     if (error === undefined) {
       const answered = series.succeed(count, now);
-      this.#permission.allowed();
       for (const waiter of answered) waiter.resolve(waiter.n === 1 ? 'created' : 'patched');
       this.#next(series, now);
     } else {
@@ -194,7 +203,10 @@ export class SeriesEngine {
     const decision = decideFailure(error, {
       failures: series.failures,
       draining: this.#draining > 0,
-      forbiddenSpellMs: classifyFailure(error) === 'forbidden' ? this.#permission.forbidden(nowMs) : undefined,
+      forbiddenSpellMs:
+        error instanceof ApiError && classifyFailure(error) === 'forbidden'
+          ? this.#permission.forbidden(error.method, nowMs)
+          : undefined,
       random: this.#deps.random(),
     });
     this.#deps.failed(asKubeEventsError(error));

@@ -60,21 +60,23 @@ export function decideFailure(error: unknown, context: FailureContext): FailureD
 }
 
 /**
- * The Recorder's view of its write permission: unknown until a write succeeds; after that a 403
- * starts a spell that ends at the next success.
+ * The Recorder's view of its write permissions, per verb: unknown until a request with that verb
+ * succeeds (an identity may create and not patch); after that a 403 starts a spell that ends at
+ * the next success.
  */
 export class PermissionWatch {
-  #everAllowed = false;
+  readonly #allowed = new Set<string>();
   #spellStartMs: number | undefined;
 
-  allowed(): void {
-    this.#everAllowed = true;
+  /** A request with `method` (POST, PATCH) succeeded. */
+  allowed(method: string): void {
+    this.#allowed.add(method);
     this.#spellStartMs = undefined;
   }
 
-  /** Records a 403 at `nowMs`; returns how long the spell has lasted (undefined: never allowed). */
-  forbidden(nowMs: number): number | undefined {
-    if (!this.#everAllowed) return undefined;
+  /** Records a 403 at `nowMs`; returns how long the spell has lasted (undefined: `method` never allowed). */
+  forbidden(method: string, nowMs: number): number | undefined {
+    if (!this.#allowed.has(method)) return undefined;
     this.#spellStartMs ??= nowMs;
     return nowMs - this.#spellStartMs;
   }

@@ -27,7 +27,6 @@ import { SpamFilter } from './spam-filter.ts';
 import { emptyStats, snapshotStats, type RecorderStats } from './stats.ts';
 import { eventTemplate } from './template.ts';
 import { normalizeReporter, validateEvent } from './validate.ts';
-import { SeriesWriter } from './writer.ts';
 
 export type { CloseReport, DrainOptions, EventRecorder, PublishResult, RecorderHooks, RecorderTarget } from './api.ts';
 
@@ -64,7 +63,8 @@ export class Recorder implements EventRecorder {
       options: this.#options,
       clock: this.#clock,
       random: random ?? Math.random,
-      writer: new SeriesWriter('sink' in target ? target.sink : target.events, this.#outcomes.writes),
+      sink: 'sink' in target ? target.sink : target.events,
+      observer: this.#outcomes.writes,
       budget: this.#budget,
       stats: this.#stats,
       failed: (error) => this.#outcomes.failed(error),

@@ -74,7 +74,7 @@ export class WriteQueue {
     const { writer, signal } = this.#deps;
     try {
       if (series.written === 0) await writer.create(series, count, lastObserved, signal);
-      else await writer.patch(series, count, lastObserved, signal);
+      else await writer.patch(series, count, lastObserved, { signal, verify: series.failures > 0 });
       this.#deps.done({ series, count });
     } catch (error) {
       this.#deps.done({ series, count, error });

@@ -92,9 +92,26 @@ export class SeriesWriter {
     }
   }
 
-  /** Writes `count` into the existing Event's series; re-creates it when it is gone. */
-  async patch(target: SeriesTarget, count: number, lastObservedTime: MicroTime, signal?: AbortSignal): Promise<void> {
+  /**
+   * Writes `count` into the existing Event's series; re-creates it when it is gone. With `verify`
+   * (the previous write failed, so the Event under our name may have changed hands: an expiry and a
+   * collision can both happen behind a failed write) the write is a claim, which checks the Event
+   * is ours, and a new name is chosen when it is not.
+   */
+  async patch(
+    target: SeriesTarget,
+    count: number,
+    lastObservedTime: MicroTime,
+    options: { signal?: AbortSignal | undefined; verify: boolean },
+  ): Promise<void> {
+    const { signal } = options;
     try {
+      if (options.verify) {
+        if (await this.#claim(target, count, lastObservedTime, signal)) return;
+        target.name = safeEventName(target.template.regarding?.name ?? 'event');
+        await this.create(target, count, lastObservedTime, signal);
+        return;
+      }
       await this.#patch({
         namespace: target.namespace,
         name: target.name,

@@ -16,14 +16,14 @@ export interface SinkCall {
   type?: string;
 }
 
-function apiError(status: number, reason: string, message: string): ApiError {
+function apiError(status: number, reason: string, message: string, method = 'X'): ApiError {
   return new ApiError({
     status,
     reason,
     serverMessage: message,
     causes: [],
     retryAfterSeconds: undefined,
-    method: 'X',
+    method,
     url: 'memory',
     statusObject: undefined,
   });
@@ -44,8 +44,7 @@ export class MemorySink implements EventSink {
     const namespace = event.metadata?.namespace ?? '';
     this.calls.push({ verb: 'create', name, namespace, body: structuredClone(event) });
     await this.gate;
-    const failure = this.failNext.shift();
-    if (failure !== undefined) throw failure;
+    this.#fail('POST');
     const key = `${namespace}/${name}`;
     if (this.events.has(key)) throw apiError(409, 'AlreadyExists', `events.events.k8s.io "${name}" already exists`);
     if (event.series !== undefined && event.series.count < 2)
@@ -63,8 +62,7 @@ export class MemorySink implements EventSink {
       type: request.type,
     });
     await this.gate;
-    const failure = this.failNext.shift();
-    if (failure !== undefined) throw failure;
+    this.#fail('PATCH');
     const key = `${request.namespace}/${request.name}`;
     const event = this.events.get(key);
     if (event === undefined) throw apiError(404, 'NotFound', `events.events.k8s.io "${request.name}" not found`);
@@ -84,6 +82,13 @@ export class MemorySink implements EventSink {
       }
     }
     return event;
+  }
+
+  /** Throws the next queued failure, as the answer to a request with `method`. */
+  #fail(method: string): void {
+    const failure = this.failNext.shift();
+    if (failure === undefined) return;
+    throw apiError(failure.status, failure.reason, failure.serverMessage, method);
   }
 
   get(name: string, namespace = 'default'): Event | undefined {

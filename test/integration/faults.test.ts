@@ -130,7 +130,7 @@ describe('the Recorder behind the fault proxy (events-writer)', () => {
       4: { status: 500 },
       6: { status: 503 },
       8: { status: 503, retryAfterSeconds: 1 },
-      11: { status: 500 },
+      9: { status: 500 },
     };
     proxy.setRule((request) => {
       const fault = request.method === 'PATCH' ? faults[request.nthOfMethod] : undefined;

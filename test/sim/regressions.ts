@@ -15,4 +15,9 @@ export const REGRESSION_SEEDS: { seed: number; found: string }[] = [
     seed: 15,
     found: 'an Event re-created after expiry carries the whole count (the checker took it for a second series)',
   },
+  { seed: 10173, found: "after a 409 whose claim failed transiently, the retry merge-patched someone else's Event" },
+  { seed: 33955, found: 'the same, after an expiry and a collision behind a failed write' },
+  { seed: 35517, found: 'the same' },
+  { seed: 91700, found: 'the same' },
+  { seed: 92076, found: 'the same' },
 ];

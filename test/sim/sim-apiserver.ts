@@ -54,14 +54,14 @@ export type TraceFn = (line: string) => void;
 
 const CLIENT_TIMEOUT_MS = 30_000;
 
-function apiError(status: number, reason: string, retryAfterSeconds?: number): ApiError {
+function apiError(method: string, status: number, reason: string, retryAfterSeconds?: number): ApiError {
   return new ApiError({
     status,
     reason,
     serverMessage: reason,
     causes: [],
     retryAfterSeconds,
-    method: 'X',
+    method,
     url: 'sim',
     statusObject: undefined,
   });
@@ -121,14 +121,15 @@ export class SimApiserver implements EventSink {
     const name = event.metadata?.name ?? '';
     const namespace = event.metadata?.namespace ?? '';
     const id = `${namespace}/${name}`;
+    const method = 'POST';
     return this.#request(`POST ${name} count=${countOf(event)}`, id, options?.signal, () => {
       if (!this.events.has(id) && this.#random.float() < this.#config.collisionP) {
         const foreign: Event = { ...event, reportingController: 'someone.else/controller', series: undefined };
         this.events.set(id, { event: foreign, lastWriteMs: this.#clock.now() });
         this.#trace(`  server: someone else created ${name}`);
       }
-      if (this.events.has(id)) throw apiError(409, 'AlreadyExists');
-      if (event.series !== undefined && event.series.count < 2) throw apiError(422, 'Invalid');
+      if (this.events.has(id)) throw apiError(method, 409, 'AlreadyExists');
+      if (event.series !== undefined && event.series.count < 2) throw apiError(method, 422, 'Invalid');
       this.#store(id, structuredClone(event));
       return event;
     });
@@ -136,10 +137,11 @@ export class SimApiserver implements EventSink {
 
   patch(request: PatchRequest): Promise<Event> {
     const id = `${request.namespace}/${request.name}`;
+    const method = 'PATCH';
     const what = request.type === 'merge' ? `count=${request.patch.series?.count ?? '?'}` : 'claim';
     return this.#request(`PATCH(${request.type}) ${request.name} ${what}`, id, request.signal, () => {
       const found = this.events.get(id);
-      if (found === undefined) throw apiError(404, 'NotFound');
+      if (found === undefined) throw apiError(method, 404, 'NotFound');
       const event = structuredClone(found.event);
       if (request.type === 'merge') {
         Object.assign(event, request.patch);
@@ -151,11 +153,11 @@ export class SimApiserver implements EventSink {
             target = (target as Record<string, unknown> | undefined)?.[segment];
           const holder = target as Record<string, unknown> | undefined;
           const last = segments.at(-1) ?? '';
-          if (op.op === 'test' && holder?.[last] !== op.value) throw apiError(422, 'Invalid');
+          if (op.op === 'test' && holder?.[last] !== op.value) throw apiError(method, 422, 'Invalid');
           if (op.op === 'add' && holder !== undefined) holder[last] = op.value;
         }
       }
-      if (event.series !== undefined && event.series.count < 2) throw apiError(422, 'Invalid');
+      if (event.series !== undefined && event.series.count < 2) throw apiError(method, 422, 'Invalid');
       this.#store(id, event);
       return event;
     });
@@ -212,6 +214,7 @@ export class SimApiserver implements EventSink {
    */
   #request(label: string, id: string, signal: AbortSignal | undefined, apply: () => Event): Promise<Event> {
     const n = ++this.#requests;
+    const method = label.startsWith('POST') ? 'POST' : 'PATCH';
     const { min, max } = this.#config.latencyMs;
     const latency = this.#random.int(min, max);
     const fault = this.#fault();
@@ -237,9 +240,10 @@ export class SimApiserver implements EventSink {
       }
       later(latency / 2, () => {
         this.housekeep();
-        if (fault?.kind === 'throttle') return fail(apiError(429, 'TooManyRequests', fault.retryAfterSeconds));
-        if (fault?.kind === 'errors') return fail(apiError(this.#random.float() < 0.5 ? 500 : 503, 'InternalError'));
-        if (fault?.kind === 'forbidden') return fail(apiError(403, 'Forbidden'));
+        if (fault?.kind === 'throttle') return fail(apiError(method, 429, 'TooManyRequests', fault.retryAfterSeconds));
+        if (fault?.kind === 'errors')
+          return fail(apiError(method, this.#random.float() < 0.5 ? 500 : 503, 'InternalError'));
+        if (fault?.kind === 'forbidden') return fail(apiError(method, 403, 'Forbidden'));
         let result: Event;
         try {
           const applyIt = fault?.kind !== 'timeouts' || this.#random.float() < 0.5;

@@ -11,6 +11,7 @@ import type { RecordedEvent } from '../../../src/recorder/event.ts';
 import { Recorder } from '../../../src/recorder/recorder.ts';
 import type { RecorderOptions } from '../../../src/recorder/options.ts';
 import type { ObjectReference } from '../../../src/types.ts';
+import { advance } from '../../helpers/advance.ts';
 import { MemorySink, quiesce } from '../../helpers/memory-sink.ts';
 
 const pod: ObjectReference = {
@@ -229,26 +230,22 @@ describe('Recorder series', () => {
 });
 
 describe('Recorder failures', () => {
-  it('a 403 after a successful write is taken for an RBAC reload for 30 s, then the series is lost', async () => {
+  it('a 403 on a verb that worked before is taken for an RBAC reload for 30 s, then the series is lost', async () => {
     const errors: KubeEventsError[] = [];
     const { sink, clock, recorder } = setup({ onError: (e) => errors.push(e) });
     await recorder.publish(backOff, pod);
+    await recorder.publish(backOff, pod); // create and patch have both worked
     const forbidden = () =>
       MemorySink.error(403, 'Forbidden', 'cannot patch resource "events" in API group "events.k8s.io"');
     // Right after an apiserver restart RBAC answers 403 for a moment: the count is kept and retried.
     sink.failNext.push(forbidden());
-    expect(await recorder.publish(backOff, pod)).toMatchObject({ count: 2, write: 'coalesced' });
-    clock.advance(5_000);
-    await recorder.idle();
-    expect(sink.only().series?.count).toBe(2);
+    expect(await recorder.publish(backOff, pod)).toMatchObject({ count: 3, write: 'coalesced' });
+    await advance(clock, 5_000);
+    expect(sink.only().series?.count).toBe(3);
     // A 403 that lasts is RBAC saying no: after 30 s of them the series ends, its count reported lost.
     for (let i = 0; i < 100; i++) sink.failNext.push(forbidden());
-    clock.advance(5_000);
     await recorder.publish(backOff, pod);
-    for (let i = 0; i < 10; i++) {
-      clock.advance(10_000);
-      await recorder.idle();
-    }
+    await advance(clock, 100_000);
     expect(recorder.stats()).toMatchObject({ cacheSize: 0, lost: { forbidden: 1 } });
     expect(errors.at(-1)).toBeInstanceOf(EventsLostError);
     expect(errors.at(-1)).toMatchObject({
@@ -263,6 +260,16 @@ describe('Recorder failures', () => {
       },
     });
     expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('an identity that may create but not patch: the second publish rejects with Forbidden at once', async () => {
+    const errors: KubeEventsError[] = [];
+    const { sink, recorder } = setup({ onError: (e) => errors.push(e) });
+    await recorder.publish(backOff, pod);
+    sink.failNext.push(MemorySink.error(403, 'Forbidden', 'cannot patch resource "events"'));
+    await expect(recorder.publish(backOff, pod)).rejects.toMatchObject({ status: 403, reason: 'Forbidden' });
+    expect(recorder.stats().lost.forbidden).toBe(1);
+    expect(errors.map((e) => e.name)).toEqual(['EventsLostError']);
   });
 
   it('a failed create rejects the publishes that waited for it, and the next one starts over', async () => {
