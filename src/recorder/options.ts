@@ -14,9 +14,12 @@ export const RECORDER_DEFAULTS = {
   eventTtlMs: 60 * 60_000,
   /** A series idle this long gets its final write and leaves the cache (KEP-383: 6 min). */
   idleTimeoutMs: 6 * 60_000,
-  /** Series kept in memory; the least recently used is flushed and dropped beyond it. */
+  /**
+   * Live series kept in memory; beyond it the least recently used leaves after its count is written.
+   * Series that left with a write still due count against it too: a new series is refused beyond it.
+   */
   maxSeries: 10_000,
-  /** Writes waiting for the write budget; new events beyond it are dropped (counted). */
+  /** Writes queued for the write budget or in flight (one per series at most); a new series beyond it is refused (counted in `dropped.overload`). */
   maxPendingWrites: 1_000,
   /** Global write budget (token bucket) of this Recorder. */
   writeBudget: { qps: 20, burst: 100 },
@@ -71,7 +74,10 @@ export interface RecorderOptions {
   noteInKey?: boolean;
   /** @default 'default' */
   clusterScopedNamespace?: 'default' | 'kube-system';
-  /** Called with every failure that no caller awaits (emit, coalesced writes). */
+  /**
+   * Called with every failed write (the count stays in memory and is retried), every input emit()
+   * refused, and every loss: an EventsLostError per series, with how many occurrences were lost and why.
+   */
   onError?: (error: KubeEventsError) => void;
   logger?: RecorderLogger;
 }
