@@ -5,7 +5,7 @@
  * publishes make exactly one create and no count is lost or counted twice.
  */
 import { LRUCache } from 'lru-cache';
-import { TokenBucket } from '../connection/rate-limit.ts';
+import { TokenBucket } from '../util/token-bucket.ts';
 import { EventsApi, type ApiConnection } from '../events-api.ts';
 import {
   ApiError,
