@@ -3,7 +3,7 @@
  * Kubernetes version (see the README's Codegen section). codegen needs @hey-api/openapi-ts installed.
  */
 import { resolve } from 'node:path';
-import { pullSpec } from '../../codegen/pull-spec.ts';
+import { pullSpec } from './spec-pull.ts';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, EXIT, helpHint, parseFlags, UsageError, type CliIo } from './args.ts';
 
 export const SPEC_USAGE = `kube-events spec pull: store your cluster's events.k8s.io/v1 OpenAPI spec as <out-dir>/<gitVersion>/.

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pullSpec } from '../../codegen/pull-spec.ts';
+import { pullSpec } from '../../src/cli/spec-pull.ts';
 import { OPENAPI_DIR, SOURCE_FILE_NAME, type SpecSource } from '../../codegen/spec-files.ts';
 import { isForbidden } from '../../src/errors.ts';
 import type { Connection } from '../../src/connection/index.ts';
