@@ -16,7 +16,7 @@ import { parse as parseYaml } from 'yaml';
 import type { Connection } from '../../src/connection/index.ts';
 import { Recorder } from '../../src/recorder/recorder.ts';
 import type { Event, EventList } from '../../src/types.ts';
-import { control, startHarness, type HarnessInfo, type RunningHarness } from '../harness/start.ts';
+import { control, startHarness, type HarnessInfo, type RunningHarness } from '../../tools/harness/start.ts';
 import { closeConnections, connectAs, escapeRegExp, freshNamespace, kube, kubectl } from './env.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));

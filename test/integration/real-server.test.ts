@@ -11,8 +11,8 @@ import { OPENAPI_DIR, SOURCE_FILE_NAME, type SpecSource } from '../../codegen/sp
 import { isForbidden } from '../../src/errors.ts';
 import type { Connection } from '../../src/connection/index.ts';
 import { eventName } from '../../src/util/event-name.ts';
-import { microTimeNow } from '../../src/util/micro-time.ts';
-import { control, startHarness } from '../harness/start.ts';
+import { microTimeNow } from '../../src/micro-time.ts';
+import { control, startHarness } from '../../tools/harness/start.ts';
 import { apiAs, closeConnections, connectAs, escapeRegExp, freshNamespace, kube, kubectl, userName } from './env.ts';
 
 let ns: string;

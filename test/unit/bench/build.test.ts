@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cargoToolchain, ensurePeers, goToolchain, MissingToolchainError } from '../../../bench/peers/build.ts';
-import { lineSplitter } from '../../../test/harness/lines.ts';
+import { lineSplitter } from '../../../tools/harness/lines.ts';
 
 const path = process.env.PATH;
 
