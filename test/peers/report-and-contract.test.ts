@@ -6,8 +6,8 @@ import {
   peerArgv,
   PeerUsageError,
   type PeerResult,
-} from '../../../bench/peers/contract.ts';
-import { dueBy, resetOffsetsMs, spread, staleness, throttledWrite } from '../../../bench/peers/figures.ts';
+} from '../../bench/peers/contract.ts';
+import { dueBy, resetOffsetsMs, spread, staleness, throttledWrite } from '../../bench/peers/figures.ts';
 import {
   README_BEGIN,
   README_END,
@@ -15,7 +15,7 @@ import {
   renderTable,
   withReadmeSection,
   type PeerReport,
-} from '../../../bench/peers/report.ts';
+} from '../../bench/peers/report.ts';
 
 const result: PeerResult = {
   peer: 'kube-rs',
