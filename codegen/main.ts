@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { check } from './check.ts';
-import { generate } from './generate.ts';
+import { generate, REPOSITORY_OUTPUT } from './generate.ts';
 import { displayPath, GENERATED_DIR, newestVersion, specPathForVersion } from './spec-files.ts';
 
 const USAGE = `usage:
@@ -27,7 +27,9 @@ async function run(argv: string[]): Promise<void> {
       if (values.k8s !== undefined && values.spec !== undefined) throw new UsageError('give --k8s or --spec, not both');
       const specFile =
         values.spec !== undefined ? resolve(values.spec) : specPathForVersion(values.k8s ?? newestVersion());
-      const result = await generate(specFile, values.out !== undefined ? resolve(values.out) : GENERATED_DIR);
+      // This repository's layout (.ts imports, runtime type-checked); `kube-events codegen` makes a user project's.
+      const outDir = values.out !== undefined ? resolve(values.out) : GENERATED_DIR;
+      const result = await generate(specFile, outDir, REPOSITORY_OUTPUT);
       console.log(
         `generated ${displayPath(result.outputDir)} from ${displayPath(specFile)} in ${Math.round(result.milliseconds)} ms`,
       );
