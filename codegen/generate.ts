@@ -21,12 +21,13 @@ async function loadHeyApi(): Promise<{
     const { version } = createRequire(import.meta.url)('@hey-api/openapi-ts/package.json') as { version: string };
     return { createClient, version };
   } catch (error) {
-    throw new Error(
-      'codegen needs @hey-api/openapi-ts: install it with npm install --save-dev @hey-api/openapi-ts@0.99',
-      {
-        cause: error,
-      },
-    );
+    // hey-api 0.99 drives the TypeScript compiler API, which TypeScript 7's npm package no longer has;
+    // npm installs typescript@latest for hey-api's peer dependency unless the project pins 6.x.
+    const detail = error instanceof Error ? error.message : String(error);
+    const message = /AnyKeyword|typescript/i.test(detail)
+      ? 'codegen needs TypeScript 6.x beside @hey-api/openapi-ts 0.99 (TypeScript 7 has no compiler API): npm install --save-dev typescript@6'
+      : 'codegen needs @hey-api/openapi-ts: install it with npm install --save-dev @hey-api/openapi-ts@0.99 typescript@6';
+    throw new Error(message, { cause: error });
   }
 }
 

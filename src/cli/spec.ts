@@ -32,7 +32,7 @@ Flags:
   -h, --help                this help
       --debug               stack traces on failure
 
-Needs @hey-api/openapi-ts (npm install --save-dev @hey-api/openapi-ts@0.99).`;
+Needs @hey-api/openapi-ts and TypeScript 6 (npm install --save-dev @hey-api/openapi-ts@0.99 typescript@6).`;
 
 export async function specCommand(argv: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = argv;
