@@ -1,7 +1,7 @@
 /**
  * Pure spec → spec fixes applied in memory before hey-api sees the Kubernetes document.
  * The files under openapi/ stay byte for byte as the apiserver served them; every quirk
- * fixed here is listed in the README ("Codegen") with the server behaviour that motivates it.
+ * fixed here is listed in docs/codegen.md with the server behaviour that motivates it.
  */
 
 /** The loosely typed slice of an OpenAPI 3.0 document that the fixes touch. */

@@ -1,6 +1,6 @@
 /**
  * `kube-events spec pull` and `kube-events codegen`: regenerate the typed client for your cluster's
- * Kubernetes version (see the README's Codegen section). codegen needs @hey-api/openapi-ts installed.
+ * Kubernetes version (see docs/codegen.md). codegen needs @hey-api/openapi-ts installed.
  */
 import { resolve } from 'node:path';
 import { pullSpec } from './spec-pull.ts';
