@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BENCHMARKS_DOC, readReport, renderMarkdown, RESULTS_MD, withGeneratedSection } from '../../../bench/peers/report.ts';
+import {
+  BENCHMARKS_DOC,
+  readReport,
+  renderMarkdown,
+  RESULTS_MD,
+  withGeneratedSection,
+} from '../../../bench/peers/report.ts';
 
 describe('the comparison in docs/benchmarks.md', () => {
   it('is the rendering of bench/results/peers.json, as npm run bench:peers wrote it', async () => {
