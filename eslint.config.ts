@@ -25,6 +25,17 @@ export default defineConfig(
   },
   { files: ['src/types.ts', 'src/events-api.ts'], rules: { 'no-restricted-imports': 'off' } },
   {
+    // The Node launcher is plain CommonJS that Node 18+ runs as is: outside the TypeScript project.
+    files: ['scripts/**/*.cjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: {
+      sourceType: 'commonjs',
+      parserOptions: { projectService: false },
+      globals: { require: 'readonly', module: 'writable', process: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['test/**'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',

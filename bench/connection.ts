@@ -21,8 +21,8 @@ import { createKubeFetch } from '../src/connection/http.ts';
 import { connect, DEFAULT_USER_AGENT } from '../src/connection/index.ts';
 import { retryPolicy } from '../src/connection/retry.ts';
 import { Transport } from '../src/connection/transport.ts';
-import { ensureHarness } from '../test/harness/build.ts';
-import { startHarness } from '../test/harness/start.ts';
+import { ensureHarness } from '../tools/harness/build.ts';
+import { startHarness } from '../tools/harness/start.ts';
 import { machine, printTable } from './_measure.ts';
 
 const LOCAL_N = 5000;

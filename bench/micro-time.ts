@@ -3,7 +3,7 @@
  * Date.prototype.toISOString in the same run (the baseline every JS client uses).
  */
 import { eventName, uniqueNanos } from '../src/util/event-name.ts';
-import { formatMicroTime, microTimeNow, parseMicroTime } from '../src/util/micro-time.ts';
+import { formatMicroTime, microTimeNow, parseMicroTime } from '../src/micro-time.ts';
 import { machine, printTable, timePerCall } from './_measure.ts';
 
 const N = 1_000_000;

@@ -5,8 +5,8 @@ import { systemRecorderClock } from '../src/recorder/clock.ts';
 import type { ObjectReference } from '../src/types.ts';
 import { sleep } from '../src/util/sleep.ts';
 import { connect } from '../src/connection/index.ts';
-import { ensureHarness } from '../test/harness/build.ts';
-import { startHarness } from '../test/harness/start.ts';
+import { ensureHarness } from '../tools/harness/build.ts';
+import { startHarness } from '../tools/harness/start.ts';
 import { machine, printTable } from './_measure.ts';
 import { SeedRecorder } from './seed-recorder.ts';
 

@@ -9,8 +9,8 @@ import { connect, type ConnectOptions } from '../src/connection/index.ts';
 import { systemRecorderClock } from '../src/recorder/clock.ts';
 import { Recorder } from '../src/recorder/recorder.ts';
 import type { ObjectReference } from '../src/types.ts';
-import { ensureHarness } from '../test/harness/build.ts';
-import { startHarness, type HarnessInfo } from '../test/harness/start.ts';
+import { ensureHarness } from '../tools/harness/build.ts';
+import { startHarness, type HarnessInfo } from '../tools/harness/start.ts';
 import { machine, printTable } from './_measure.ts';
 import { SeedRecorder } from './seed-recorder.ts';
 

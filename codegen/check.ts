@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { generate } from './generate.ts';
+import { generate, REPOSITORY_OUTPUT } from './generate.ts';
 import {
   GENERATED_DIR,
   listVersions,
@@ -104,7 +104,7 @@ export async function check({
     for (const version of listVersions(openapiDir)) {
       const outDir = join(workDir, version, 'generated');
       mkdirSync(join(workDir, version), { recursive: true });
-      const result = await generate(specPathForVersion(version, openapiDir), outDir);
+      const result = await generate(specPathForVersion(version, openapiDir), outDir, REPOSITORY_OUTPUT);
       log(`${version}: generated in ${Math.round(result.milliseconds)} ms`);
       if (version === newest) {
         const drift = compareDirs(outDir, generatedDir);

@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { heyApiConfig } from './config.ts';
+import { heyApiConfig, type ImportExtension } from './config.ts';
 import { normalizeSpec, SpecShapeError } from './normalize.ts';
 import { describeSpec, loadSpec, SpecFileError } from './spec-files.ts';
 
@@ -21,12 +21,13 @@ async function loadHeyApi(): Promise<{
     const { version } = createRequire(import.meta.url)('@hey-api/openapi-ts/package.json') as { version: string };
     return { createClient, version };
   } catch (error) {
-    throw new Error(
-      'codegen needs @hey-api/openapi-ts: install it with npm install --save-dev @hey-api/openapi-ts@0.99',
-      {
-        cause: error,
-      },
-    );
+    // hey-api 0.99 drives the TypeScript compiler API, which TypeScript 7's npm package no longer has;
+    // npm installs typescript@latest for hey-api's peer dependency unless the project pins 6.x.
+    const detail = error instanceof Error ? error.message : String(error);
+    const message = /AnyKeyword|typescript/i.test(detail)
+      ? 'codegen needs TypeScript 6.x beside @hey-api/openapi-ts 0.99 (TypeScript 7 has no compiler API): npm install --save-dev typescript@6'
+      : 'codegen needs @hey-api/openapi-ts: install it with npm install --save-dev @hey-api/openapi-ts@0.99 typescript@6';
+    throw new Error(message, { cause: error });
   }
 }
 
@@ -37,8 +38,22 @@ export interface GenerateResult {
   milliseconds: number;
 }
 
+export interface GenerateOptions {
+  /** Extension of imports between the generated files (see config.ts). @default '.js' */
+  importExtension?: ImportExtension;
+  /** Type-check hey-api's bundled runtime (see config.ts). @default false */
+  checkRuntime?: boolean;
+}
+
+/** How this repository's own src/generated is generated: run by Node from source, compiled by its tsconfig. */
+export const REPOSITORY_OUTPUT: Required<GenerateOptions> = { importExtension: '.ts', checkRuntime: true };
+
 /** Generates the client for `specFile` into `outputDir` (replaced whole, or left untouched on error). */
-export async function generate(specFile: string, outputDir: string): Promise<GenerateResult> {
+export async function generate(
+  specFile: string,
+  outputDir: string,
+  options: GenerateOptions = {},
+): Promise<GenerateResult> {
   const started = performance.now();
   const loaded = loadSpec(specFile);
   let spec;
@@ -57,7 +72,15 @@ export async function generate(specFile: string, outputDir: string): Promise<Gen
   try {
     const target = join(staging, 'out');
     try {
-      await heyApi.createClient(heyApiConfig({ spec, outputDir: target, header }));
+      await heyApi.createClient(
+        heyApiConfig({
+          spec,
+          outputDir: target,
+          header,
+          importExtension: options.importExtension ?? '.js',
+          checkRuntime: options.checkRuntime ?? false,
+        }),
+      );
     } catch (error) {
       throw new SpecFileError(specFile, `hey-api could not generate a client: ${(error as Error).message}`, {
         cause: error,

@@ -1,18 +1,17 @@
 /**
- * Entry point of `npm run codegen`, `npm run codegen:check` and `npm run spec:pull`:
- * argv → generate | check | pull. No logic of its own.
+ * Entry point of `npm run codegen` and `npm run codegen:check`: argv → generate | check. No logic of
+ * its own. (`npm run spec:pull` is the CLI's `spec pull`: reading a cluster needs src/connection, and
+ * codegen/ imports nothing from src/.)
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { check } from './check.ts';
-import { generate } from './generate.ts';
-import { pullSpec } from './pull-spec.ts';
+import { generate, REPOSITORY_OUTPUT } from './generate.ts';
 import { displayPath, GENERATED_DIR, newestVersion, specPathForVersion } from './spec-files.ts';
 
 const USAGE = `usage:
   node codegen/main.ts generate [--k8s <version> | --spec <file>] [--out <dir>]
-  node codegen/main.ts check
-  node codegen/main.ts pull [--kubeconfig <file>] [--context <name>] [--out-dir <openapi dir>]`;
+  node codegen/main.ts check`;
 
 class UsageError extends Error {}
 
@@ -28,7 +27,9 @@ async function run(argv: string[]): Promise<void> {
       if (values.k8s !== undefined && values.spec !== undefined) throw new UsageError('give --k8s or --spec, not both');
       const specFile =
         values.spec !== undefined ? resolve(values.spec) : specPathForVersion(values.k8s ?? newestVersion());
-      const result = await generate(specFile, values.out !== undefined ? resolve(values.out) : GENERATED_DIR);
+      // This repository's layout (.ts imports, runtime type-checked); `kube-events codegen` makes a user project's.
+      const outDir = values.out !== undefined ? resolve(values.out) : GENERATED_DIR;
+      const result = await generate(specFile, outDir, REPOSITORY_OUTPUT);
       console.log(
         `generated ${displayPath(result.outputDir)} from ${displayPath(specFile)} in ${Math.round(result.milliseconds)} ms`,
       );
@@ -43,27 +44,6 @@ async function run(argv: string[]): Promise<void> {
       } else {
         console.log('codegen:check ok');
       }
-      return;
-    }
-    case 'pull': {
-      const { values } = parseArgs({
-        args: rest,
-        options: {
-          kubeconfig: { type: 'string' },
-          context: { type: 'string' },
-          'out-dir': { type: 'string' },
-        },
-        strict: true,
-      });
-      const result = await pullSpec({
-        ...(values.kubeconfig !== undefined ? { kubeconfig: values.kubeconfig } : {}),
-        ...(values.context !== undefined ? { context: values.context } : {}),
-        ...(values['out-dir'] !== undefined ? { openapiDir: resolve(values['out-dir']) } : {}),
-      });
-      console.log(
-        `pulled ${result.source.gitVersion} from ${result.source.pulledFrom} into ${displayPath(result.dir)}`,
-      );
-      console.log(`regenerate with: npm run codegen -- --k8s ${result.source.gitVersion}`);
       return;
     }
     default:

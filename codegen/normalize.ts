@@ -1,7 +1,7 @@
 /**
  * Pure spec → spec fixes applied in memory before hey-api sees the Kubernetes document.
  * The files under openapi/ stay byte for byte as the apiserver served them; every quirk
- * fixed here is listed in the README ("Codegen") with the server behaviour that motivates it.
+ * fixed here is listed in docs/codegen.md with the server behaviour that motivates it.
  */
 
 /** The loosely typed slice of an OpenAPI 3.0 document that the fixes touch. */
@@ -50,7 +50,7 @@ export const TIME_SCHEMA = 'io.k8s.apimachinery.pkg.apis.meta.v1.Time';
 export const PARTIAL_SUFFIX = 'Partial';
 export const JSON_PATCH_OPERATION_SCHEMA = 'kube-events.JsonPatchOperation';
 export const PATCH_BODY_SCHEMA = 'kube-events.EventPatchBody';
-/** Property that brands the time strings; produced only by src/util/micro-time.ts. */
+/** Property that brands the time strings; produced only by src/micro-time.ts. */
 export const TIME_BRAND_PROPERTY = '__kubeTimeFormat';
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
@@ -222,7 +222,7 @@ function jsonPatchOperationSchema(): JsonSchema {
 /**
  * MicroTime and Time are plain strings in the spec, so a `Date` or `toISOString()` output
  * type-checks; the apiserver parses MicroTime with exactly six fractional digits and answers
- * `.123Z` with 400. Branding both makes the formatters in src/util/micro-time.ts the only way
+ * `.123Z` with 400. Branding both makes the formatters in src/micro-time.ts the only way
  * to produce them.
  */
 export function brandTimes(doc: OpenApiDocument): OpenApiDocument {

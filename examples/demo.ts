@@ -12,8 +12,8 @@ import { parseArgs } from 'node:util';
 import { describeEvents } from '../src/cli/format.ts';
 import { connect, Recorder, type Connection, type ObjectReference, type RecordedEvent } from '../src/index.ts';
 import { sleep } from '../src/util/sleep.ts';
-import { ensureHarness } from '../test/harness/build.ts';
-import { startHarness, type RunningHarness } from '../test/harness/start.ts';
+import { ensureHarness } from '../tools/harness/build.ts';
+import { startHarness, type RunningHarness } from '../tools/harness/start.ts';
 
 const { values } = parseArgs({
   options: {

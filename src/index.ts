@@ -89,4 +89,4 @@ export {
   parseMicroTime,
   type ParsedTime,
   type TimeInput,
-} from './util/micro-time.ts';
+} from './micro-time.ts';

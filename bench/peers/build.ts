@@ -7,9 +7,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GO_PACKAGE_LINE } from '../../test/harness/build.ts';
-import { lineSplitter } from '../../test/harness/lines.ts';
-import { cacheRoot } from '../../test/harness/paths.ts';
+import { GO_PACKAGE_LINE } from '../../tools/harness/build.ts';
+import { lineSplitter } from '../../tools/harness/lines.ts';
+import { cacheRoot } from '../../tools/harness/paths.ts';
 import type { PeerName } from './contract.ts';
 import type { PeerCommand } from './run-peer.ts';
 

@@ -2,10 +2,10 @@
  * `npm run bench:peers`: kube-events, client-go tools/events and kube-rs's Recorder side by side on
  * the same real kube-apiserver, behind the project's counting proxy. Builds what it needs, runs
  * storm, faults, distinct and shutdown (3 runs each, interleaved), prints the table, writes
- * bench/results/peers.{json,md} and the README section generated from them.
+ * bench/results/peers.{json,md} and the docs/benchmarks.md section generated from them.
  *
- *   npm run bench:peers                        # the full run (about 35 minutes; the README's table)
- *   npm run bench:peers -- --quick             # a smaller run into a temporary folder (README untouched)
+ *   npm run bench:peers                        # the full run (about 35 minutes; the table in docs/benchmarks.md)
+ *   npm run bench:peers -- --quick             # a smaller run into a temporary folder (docs/benchmarks.md untouched)
  *   npm run bench:peers -- --peers kube-events,client-go --runs 1 --out /tmp/peers
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -13,8 +13,8 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connect } from '../../src/connection/index.ts';
-import { ensureHarness } from '../../test/harness/build.ts';
-import { startHarness } from '../../test/harness/start.ts';
+import { ensureHarness } from '../../tools/harness/build.ts';
+import { startHarness } from '../../tools/harness/start.ts';
 import { ensurePeers, MissingToolchainError, toolchainVersions } from './build.ts';
 import { PEER_NAMES, type PeerName } from './contract.ts';
 import { FAULTS_OVERRUN_MS } from './figures.ts';
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
       throw new UsageError(`--runs must be a positive integer, got "${values.runs}"`);
     config.runs = runs;
   }
-  // Only the full run of every peer and scenario replaces the committed results and the README table.
+  // Only the full run of every peer and scenario replaces the committed results and the docs/benchmarks.md table.
   const official =
     !values.quick &&
     values.runs === undefined &&
@@ -173,12 +173,12 @@ async function main(): Promise<void> {
     mkdirSync(join(RESULTS_JSON, '..'), { recursive: true });
     writeFileSync(RESULTS_JSON, `${JSON.stringify(report, null, 2)}\n`);
     await publishReport(report);
-    log(`wrote ${RESULTS_JSON}, bench/results/peers.md and the README's comparison section`);
+    log(`wrote ${RESULTS_JSON}, bench/results/peers.md and the comparison section of docs/benchmarks.md`);
   } else if (outDir !== undefined) {
     mkdirSync(outDir, { recursive: true });
     writeFileSync(join(outDir, 'peers.json'), `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(join(outDir, 'peers.md'), markdown);
-    log(`wrote ${join(outDir, 'peers.json')} and peers.md (a partial run: the README is left as it is)`);
+    log(`wrote ${join(outDir, 'peers.json')} and peers.md (a partial run: docs/benchmarks.md is left as it is)`);
   }
 
   const failed = [...report.storm, ...report.faults, ...report.distinct, ...report.shutdown].filter(

@@ -1,6 +1,6 @@
 /** Runs one peer process: its markers as promises, its result, and how it ended. */
 import { spawn } from 'node:child_process';
-import { lineSplitter } from '../../test/harness/lines.ts';
+import { lineSplitter } from '../../tools/harness/lines.ts';
 import { parseMarker, parsePeerResult, peerArgv, type PeerArgs, type PeerName, type PeerResult } from './contract.ts';
 
 /** How a peer is started: a program and the arguments before the contract's flags. */

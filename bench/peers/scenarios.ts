@@ -6,8 +6,8 @@
 import { dirname, join } from 'node:path';
 import type { Connection } from '../../src/connection/index.ts';
 import { sleep } from '../../src/util/sleep.ts';
-import type { HarnessInfo } from '../../test/harness/start.ts';
-import { startFaultProxy, type FaultProxy, type FaultRule } from '../../test/helpers/fault-proxy.ts';
+import type { HarnessInfo } from '../../tools/harness/start.ts';
+import { startFaultProxy, type FaultProxy, type FaultRule } from '../../tools/fault-proxy.ts';
 import type { PeerArgs, PeerName } from './contract.ts';
 import { FAULTS_OVERRUN_MS, resetOffsetsMs, staleness, throttledWrite, type CountSample } from './figures.ts';
 import { runPeer, type PeerCommand, type PeerExit } from './run-peer.ts';

@@ -5,6 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { connect, type Connection } from '../connection/index.ts';
 import type { RetryOptions } from '../connection/retry.ts';
+import { KubeEventsError } from '../errors.ts';
 
 /** Where a command reads and writes; injected so that tests run commands in-process. */
 export interface CliIo {
@@ -28,7 +29,7 @@ export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 export const CLI_RETRY: Required<RetryOptions> = { maxRetries: 3, baseDelayMs: 250, maxDelayMs: 2_000 };
 
 /** Bad command-line input: reported as one line plus a hint, exit code 2. */
-export class UsageError extends Error {
+export class UsageError extends KubeEventsError {
   override name = 'UsageError';
   /** What to do, e.g. `Run 'kube-events publish --help' for usage.` */
   readonly hint: string;

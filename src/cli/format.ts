@@ -3,7 +3,7 @@
  * `kubectl events` table (LAST SEEN, TYPE, REASON, OBJECT, MESSAGE), with `(xN over …)` for series.
  */
 import type { Event } from '../types.ts';
-import { parseMicroTime } from '../util/micro-time.ts';
+import { parseMicroTime } from '../micro-time.ts';
 
 /** kubectl's short human duration (apimachinery `duration.HumanDuration`): 0s, 59s, 2m3s, 10m, 3h4m, 5d. */
 export function humanDuration(ms: number): string {

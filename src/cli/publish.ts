@@ -1,7 +1,6 @@
 /** `kube-events publish`: one Event (or a series of `--count` occurrences) through one Recorder. */
-import { hostname } from 'node:os';
 import type { Connection } from '../connection/index.ts';
-import type { EventType, RecordedEvent } from '../recorder/event.ts';
+import { reporterFromEnv, type EventType, type RecordedEvent } from '../recorder/event.ts';
 import { Recorder, type PublishResult } from '../recorder/recorder.ts';
 import type { ObjectReference } from '../types.ts';
 import {
@@ -160,15 +159,13 @@ async function publishAll(
 ): Promise<number> {
   const { event, regarding, occurrences, values, io } = run;
   let unreported: Error | undefined;
-  const instance = values.instance ?? (io.env.POD_NAME !== undefined && io.env.POD_NAME !== '' ? io.env.POD_NAME : '');
-  const recorder = new Recorder(
-    conn,
-    {
-      controller: values.controller ?? DEFAULT_CONTROLLER,
-      instance: instance !== '' ? instance : hostname(),
-    },
-    { onError: (error) => (unreported = error) },
-  );
+  const controller = values.controller ?? DEFAULT_CONTROLLER;
+  // --instance wins; else what a controller gets: POD_NAME, then the hostname.
+  const reporter =
+    values.instance !== undefined && values.instance !== ''
+      ? { controller, instance: values.instance }
+      : reporterFromEnv(controller, io.env);
+  const recorder = new Recorder(conn, reporter, { onError: (error) => (unreported = error) });
   let last: PublishResult | undefined;
   for (let i = 0; i < occurrences; i++) {
     const result = await recorder.publish(event, regarding);

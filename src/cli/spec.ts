@@ -1,9 +1,9 @@
 /**
  * `kube-events spec pull` and `kube-events codegen`: regenerate the typed client for your cluster's
- * Kubernetes version (see the README's Codegen section). codegen needs @hey-api/openapi-ts installed.
+ * Kubernetes version (see docs/codegen.md). codegen needs @hey-api/openapi-ts installed.
  */
 import { resolve } from 'node:path';
-import { pullSpec } from '../../codegen/pull-spec.ts';
+import { pullSpec } from './spec-pull.ts';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, EXIT, helpHint, parseFlags, UsageError, type CliIo } from './args.ts';
 
 export const SPEC_USAGE = `kube-events spec pull: store your cluster's events.k8s.io/v1 OpenAPI spec as <out-dir>/<gitVersion>/.
@@ -26,10 +26,13 @@ Flags:
       --k8s VERSION         a version folder of --openapi-dir, e.g. v1.36.3 (default: the newest)
       --spec FILE           any events.k8s.io/v1 OpenAPI v3 file instead
       --openapi-dir DIR     version folders from spec pull (default: ./openapi)
+      --import-extension .js|.ts
+                            extension of imports between generated files (default: .js, for tsc with
+                            module nodenext; .ts for projects run from source with rewriteRelativeImportExtensions)
   -h, --help                this help
       --debug               stack traces on failure
 
-Needs @hey-api/openapi-ts (npm install --save-dev @hey-api/openapi-ts@0.99).`;
+Needs @hey-api/openapi-ts and TypeScript 6 (npm install --save-dev @hey-api/openapi-ts@0.99 typescript@6).`;
 
 export async function specCommand(argv: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = argv;
@@ -59,6 +62,7 @@ export async function codegenCommand(argv: string[], io: CliIo): Promise<number>
     k8s: { type: 'string' },
     spec: { type: 'string' },
     'openapi-dir': { type: 'string' },
+    'import-extension': { type: 'string' },
     debug: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -69,6 +73,9 @@ export async function codegenCommand(argv: string[], io: CliIo): Promise<number>
   if (values.out === undefined) throw new UsageError('codegen needs --out DIR', helpHint('codegen'));
   if (values.k8s !== undefined && values.spec !== undefined)
     throw new UsageError('give --k8s or --spec, not both', helpHint('codegen'));
+  const importExtension = values['import-extension'] ?? '.js';
+  if (importExtension !== '.js' && importExtension !== '.ts')
+    throw new UsageError(`--import-extension must be .js or .ts, got "${importExtension}"`, helpHint('codegen'));
   // Loaded on use: the other commands do not need the generator or hey-api.
   const { generate } = await import('../../codegen/generate.ts');
   const { newestVersion, specPathForVersion } = await import('../../codegen/spec-files.ts');
@@ -77,7 +84,7 @@ export async function codegenCommand(argv: string[], io: CliIo): Promise<number>
     values.spec !== undefined
       ? resolve(values.spec)
       : specPathForVersion(values.k8s ?? newestVersion(openapiDir), openapiDir);
-  const result = await generate(specFile, resolve(values.out));
+  const result = await generate(specFile, resolve(values.out), { importExtension });
   io.stdout.write(`generated ${result.outputDir} from ${specFile} in ${Math.round(result.milliseconds)} ms\n`);
   return EXIT.ok;
 }

@@ -9,7 +9,7 @@ import { fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'und
 import { AbortedError, NetworkError, TlsError } from '../errors.ts';
 import { sleep } from '../util/sleep.ts';
 import { classifyNetworkError } from './network-errors.ts';
-import type { TokenBucket } from './rate-limit.ts';
+import type { TokenBucket } from '../util/token-bucket.ts';
 import { decideRetry, type RetryOptions } from './retry.ts';
 import type { Transport } from './transport.ts';
 import type { AuthProvider, Credentials, Impersonation } from './types.ts';

@@ -9,7 +9,7 @@ import { EventsApi, DEFAULT_FIELD_MANAGER, DEFAULT_TIMEOUT_MS, type ApiConnectio
 import { VERSION } from '../version.ts';
 import { createKubeFetch, createKy, type HttpStats } from './http.ts';
 import { loadConfig, type KubeconfigObject, type LoadConfigOptions } from './load-config.ts';
-import { RATE_LIMIT_DEFAULTS, TokenBucket, type RateLimitOptions } from './rate-limit.ts';
+import { rateLimiter, type RateLimitOptions } from './rate-limit.ts';
 import { retryPolicy, type RetryOptions } from './retry.ts';
 import { Transport } from './transport.ts';
 
@@ -85,10 +85,7 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
     throw new ValidationError('timeoutMs', 'must be a positive number of milliseconds');
   const retry = retryPolicy(options.retry);
-  const rateLimiter =
-    options.rateLimit === undefined || options.rateLimit === false
-      ? undefined
-      : new TokenBucket({ ...RATE_LIMIT_DEFAULTS, ...options.rateLimit });
+  const limiter = rateLimiter(options.rateLimit);
   const loadOptions: LoadConfigOptions = {};
   if (options.kubeconfig !== undefined) loadOptions.kubeconfig = options.kubeconfig;
   if (options.context !== undefined) loadOptions.context = options.context;
@@ -111,7 +108,7 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
     impersonate: config.impersonate,
     userAgent: options.userAgent ?? DEFAULT_USER_AGENT,
     retry,
-    rateLimiter,
+    rateLimiter: limiter,
     origin: config.origin,
   });
   const base = {

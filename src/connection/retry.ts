@@ -6,6 +6,8 @@
  * applied. Waits grow exponentially with full jitter and never undercut Retry-After.
  */
 
+import { ValidationError } from '../errors.ts';
+
 /** Retry settings of a connection. */
 export interface RetryOptions {
   /** Retries after the first attempt. @default 10 (client-go's) */
@@ -57,7 +59,7 @@ export function retryPolicy(options: RetryOptions | false | undefined): Required
   const policy = { ...RETRY_DEFAULTS, ...options };
   for (const [key, value] of Object.entries(policy)) {
     if (!Number.isFinite(value) || value < 0) {
-      throw new RangeError(`retry.${key} must be a finite number ≥ 0, got ${String(value)}`);
+      throw new ValidationError(`retry.${key}`, `must be a finite number ≥ 0, got ${String(value)}`);
     }
   }
   return policy;

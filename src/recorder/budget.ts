@@ -2,7 +2,7 @@
  * The Recorder's write budget: a token bucket on the Recorder's clock. close() switches it to
  * `shutdownWriteBudget` (never slower than the steady one), or lifts it when that is `false`.
  */
-import { TokenBucket } from '../connection/rate-limit.ts';
+import { TokenBucket } from '../util/token-bucket.ts';
 import { sleep } from '../util/sleep.ts';
 import { systemRecorderClock, type RecorderClock } from './clock.ts';
 import type { ResolvedRecorderOptions } from './options.ts';

@@ -1,7 +1,7 @@
 /** The Recorder's only source of time and timers, injectable for tests. */
 import type { MicroTime } from '../types.ts';
 import { wallClockMs } from '../util/clock.ts';
-import { formatMicroTime } from '../util/micro-time.ts';
+import { formatMicroTime } from '../micro-time.ts';
 
 /** `now()` as a MicroTime: epoch ms with a microsecond fraction, formatted with exactly six digits. */
 export function microTimeAt(epochMs: number): MicroTime {

@@ -12,7 +12,7 @@ import type { Series, WaitOutcome } from './series.ts';
 import { SeriesCache } from './series-cache.ts';
 import { totalLost, type RecorderStats } from './stats.ts';
 import { WriteQueue, type WriteResult } from './write-queue.ts';
-import type { TokenBucket } from '../connection/rate-limit.ts';
+import type { TokenBucket } from '../util/token-bucket.ts';
 import type { ResolvedRecorderOptions } from './options.ts';
 import type { EventSink } from './sink.ts';
 import { SeriesWriter, type WriteObserver } from './writer.ts';

@@ -3,7 +3,7 @@
  * occurrence; the series engine (engine.ts) writes them: the first as a create, the second as a
  * patch of `series`, later ones coalesced on a doubling schedule (schedule.ts).
  */
-import type { TokenBucket } from '../connection/rate-limit.ts';
+import type { TokenBucket } from '../util/token-bucket.ts';
 import { EventDroppedError, FlushTimeoutError, KubeEventsError, RecorderClosedError } from '../errors.ts';
 import type { Event, MicroTime, ObjectReference } from '../types.ts';
 import { safeEventName } from '../util/event-name.ts';

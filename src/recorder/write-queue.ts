@@ -3,7 +3,7 @@
  * while it has one), each after the write budget lets it go. Reports every outcome to `done`, which
  * decides what comes next. `idle()` resolves when nothing is queued or on the wire.
  */
-import type { TokenBucket } from '../connection/rate-limit.ts';
+import type { TokenBucket } from '../util/token-bucket.ts';
 import type { MicroTime } from '../types.ts';
 import { microTimeAt, type RecorderClock } from './clock.ts';
 import type { Series } from './series.ts';

@@ -1,6 +1,6 @@
 /** Objects shared by tests. */
 import type { Event } from '../../src/types.ts';
-import { formatMicroTime } from '../../src/util/micro-time.ts';
+import { formatMicroTime } from '../../src/micro-time.ts';
 
 export const EVENT_TIME = formatMicroTime(1_795_621_200_123_456_000n);
 

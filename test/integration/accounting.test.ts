@@ -11,7 +11,7 @@ import { Recorder } from '../../src/recorder/recorder.ts';
 import type { RecorderOptions } from '../../src/recorder/options.ts';
 import type { ObjectReference } from '../../src/types.ts';
 import { sleep } from '../../src/util/sleep.ts';
-import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.ts';
+import { startFaultProxy, type FaultProxy } from '../../tools/fault-proxy.ts';
 import { closeConnections, connectAs, freshNamespace, kube } from './env.ts';
 
 const reporter = { controller: 'kube-events.test/accounting', instance: 'accounting-0' };

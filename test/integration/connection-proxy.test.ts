@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Connection } from '../../src/connection/index.ts';
 import { TlsError } from '../../src/errors.ts';
-import { microTimeNow } from '../../src/util/micro-time.ts';
+import { microTimeNow } from '../../src/micro-time.ts';
 import { startConnectProxy, type ConnectProxy } from '../helpers/connect-proxy.ts';
 import { kube } from './env.ts';
 

@@ -14,9 +14,9 @@ import { connect, type ConnectOptions, type Connection } from '../../src/connect
 import { ApiError, isForbidden, isNotFound, NetworkError, TlsError } from '../../src/errors.ts';
 import type { Event } from '../../src/types.ts';
 import { eventName } from '../../src/util/event-name.ts';
-import { microTimeNow } from '../../src/util/micro-time.ts';
+import { microTimeNow } from '../../src/micro-time.ts';
 import { sleep } from '../../src/util/sleep.ts';
-import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.ts';
+import { startFaultProxy, type FaultProxy } from '../../tools/fault-proxy.ts';
 import { closeConnections, connectAs, escapeRegExp, freshNamespace, kube, userName } from './env.ts';
 
 let ns: string;

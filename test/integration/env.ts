@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { inject } from 'vitest';
 import { connect, type ConnectOptions, type Connection } from '../../src/connection/index.ts';
 import type { EventsApi } from '../../src/events-api.ts';
-import type { HarnessInfo } from '../harness/start.ts';
+import type { HarnessInfo } from '../../tools/harness/start.ts';
 import { SUITE_LABEL } from './external-cluster.ts';
 
 const run = promisify(execFile);

@@ -4,7 +4,7 @@ import { isForbidden } from '../../src/errors.ts';
 import type { EventsApi } from '../../src/events-api.ts';
 import type { Event } from '../../src/types.ts';
 import { eventName } from '../../src/util/event-name.ts';
-import { microTimeNow } from '../../src/util/micro-time.ts';
+import { microTimeNow } from '../../src/micro-time.ts';
 import type { WatchEvent } from '../../src/watch.ts';
 import { apiAs, closeConnections, freshNamespace, kubectl } from './env.ts';
 

@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { HarnessInfo } from '../harness/start.ts';
+import type { HarnessInfo } from '../../tools/harness/start.ts';
 
 /** Where every object of this mode lives, and the prefix of every cluster-scoped one. */
 export const TEST_NAMESPACE = 'kube-events-test';

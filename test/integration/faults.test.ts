@@ -11,8 +11,8 @@ import { Recorder } from '../../src/recorder/recorder.ts';
 import type { RecorderOptions } from '../../src/recorder/options.ts';
 import type { Event, ObjectReference } from '../../src/types.ts';
 import { sleep } from '../../src/util/sleep.ts';
-import { control, startHarness, type HarnessInfo, type RunningHarness } from '../harness/start.ts';
-import { startFaultProxy, type FaultProxy, type FaultRule } from '../helpers/fault-proxy.ts';
+import { control, startHarness, type HarnessInfo, type RunningHarness } from '../../tools/harness/start.ts';
+import { startFaultProxy, type FaultProxy, type FaultRule } from '../../tools/fault-proxy.ts';
 import { closeConnections, connectAs, freshNamespace, kube } from './env.ts';
 
 const reporter = { controller: 'kube-events.test/faults', instance: 'faults-0' };

@@ -4,8 +4,8 @@
  */
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { ensureHarness } from '../harness/build.ts';
-import { startHarness, type HarnessInfo } from '../harness/start.ts';
+import { ensureHarness } from '../../tools/harness/build.ts';
+import { startHarness, type HarnessInfo } from '../../tools/harness/start.ts';
 import { setupExternalCluster } from './external-cluster.ts';
 
 /** What integration tests get through `inject('kube')`. */

@@ -6,13 +6,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pullSpec } from '../../codegen/pull-spec.ts';
+import { pullSpec } from '../../src/cli/spec-pull.ts';
 import { OPENAPI_DIR, SOURCE_FILE_NAME, type SpecSource } from '../../codegen/spec-files.ts';
 import { isForbidden } from '../../src/errors.ts';
 import type { Connection } from '../../src/connection/index.ts';
 import { eventName } from '../../src/util/event-name.ts';
-import { microTimeNow } from '../../src/util/micro-time.ts';
-import { control, startHarness } from '../harness/start.ts';
+import { microTimeNow } from '../../src/micro-time.ts';
+import { control, startHarness } from '../../tools/harness/start.ts';
 import { apiAs, closeConnections, connectAs, escapeRegExp, freshNamespace, kube, kubectl, userName } from './env.ts';
 
 let ns: string;

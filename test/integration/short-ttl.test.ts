@@ -7,9 +7,9 @@ import type { Connection } from '../../src/connection/index.ts';
 import { ResourceExpiredError } from '../../src/errors.ts';
 import { Recorder } from '../../src/recorder/recorder.ts';
 import { eventName } from '../../src/util/event-name.ts';
-import { microTimeNow } from '../../src/util/micro-time.ts';
+import { microTimeNow } from '../../src/micro-time.ts';
 import { sleep } from '../../src/util/sleep.ts';
-import { startHarness, type RunningHarness } from '../harness/start.ts';
+import { startHarness, type RunningHarness } from '../../tools/harness/start.ts';
 import { closeConnections, connectAs, kube } from './env.ts';
 
 let harness: RunningHarness;

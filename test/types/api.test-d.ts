@@ -1,7 +1,7 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import type { PatchRequest } from '../../src/events-api.ts';
 import type { Event, JsonPatchOperation, MicroTime, Time } from '../../src/types.ts';
-import { formatMicroTime, formatTime } from '../../src/util/micro-time.ts';
+import { formatMicroTime, formatTime } from '../../src/micro-time.ts';
 
 const at = { namespace: 'n', name: 'e' } as const;
 const removeNote = [{ op: 'remove', path: '/note' }] as const;

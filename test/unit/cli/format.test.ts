@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { age, describeEvents, eventsTable, humanDuration, watchHeader, watchRow } from '../../../src/cli/format.ts';
 import type { Event } from '../../../src/types.ts';
-import { formatMicroTime, formatTime } from '../../../src/util/micro-time.ts';
+import { formatMicroTime, formatTime } from '../../../src/micro-time.ts';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
 const at = (msAgo: number) => formatMicroTime(new Date(NOW - msAgo));

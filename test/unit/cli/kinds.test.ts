@@ -1,6 +1,7 @@
 /** `kind/name` as kubectl accepts it, and manifests. */
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/cli/args.ts';
+import { KubeEventsError } from '../../../src/errors.ts';
 import { findKind, KNOWN_KINDS, resolveKindName } from '../../../src/cli/kinds.ts';
 import { Readable } from 'node:stream';
 import { ManifestError, manifestRef, readManifest } from '../../../src/cli/manifest.ts';
@@ -13,6 +14,8 @@ function usageError(run: () => unknown): UsageError {
     run();
   } catch (error) {
     expect(error).toBeInstanceOf(UsageError);
+    // One error family: a CLI user's catch (error instanceof KubeEventsError) sees usage errors too.
+    expect(error).toBeInstanceOf(KubeEventsError);
     return error as UsageError;
   }
   throw new Error('expected a UsageError');

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { check, compareDirs } from '../../../codegen/check.ts';
-import { generate } from '../../../codegen/generate.ts';
+import { RUNTIME_NOCHECK } from '../../../codegen/config.ts';
+import { generate, REPOSITORY_OUTPUT } from '../../../codegen/generate.ts';
 import {
   GENERATED_DIR,
   newestVersion,
@@ -18,10 +19,24 @@ const spec = specPathForVersion(newestVersion());
 
 describe('codegen', () => {
   it('is deterministic: two runs give identical bytes, equal to src/generated', async () => {
-    await generate(spec, join(work, 'a'));
-    await generate(spec, join(work, 'b'));
+    await generate(spec, join(work, 'a'), REPOSITORY_OUTPUT);
+    await generate(spec, join(work, 'b'), REPOSITORY_OUTPUT);
     expect(compareDirs(join(work, 'a'), join(work, 'b'))).toEqual({ added: [], removed: [], changed: [] });
     expect(compareDirs(join(work, 'a'), GENERATED_DIR)).toEqual({ added: [], removed: [], changed: [] });
+  });
+
+  it("generates a user project's layout by default: .js imports, hey-api's runtime not type-checked", async () => {
+    const out = join(work, 'user');
+    await generate(spec, out);
+    const sdk = readFileSync(join(out, 'sdk.gen.ts'), 'utf8');
+    expect(sdk).toContain("from './client/index.js'");
+    expect(sdk).not.toMatch(/from '\.[^']*\.ts'/);
+    // Only the bundled runtime is marked; the operations and types stay checked.
+    expect(sdk).not.toContain('@ts-nocheck');
+    expect(readFileSync(join(out, 'types.gen.ts'), 'utf8')).not.toContain('@ts-nocheck');
+    expect(readFileSync(join(out, 'client', 'client.gen.ts'), 'utf8')).toContain(RUNTIME_NOCHECK);
+    expect(readFileSync(join(out, 'core', 'params.gen.ts'), 'utf8')).toContain(RUNTIME_NOCHECK);
+    expect(readFileSync(join(GENERATED_DIR, 'client', 'client.gen.ts'), 'utf8')).not.toContain('@ts-nocheck');
   });
 
   it('check passes on the committed tree', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createKubeFetch, createKy, type HttpOptions } from '../../../src/connection/http.ts';
-import { TokenBucket } from '../../../src/connection/rate-limit.ts';
+import { TokenBucket } from '../../../src/util/token-bucket.ts';
 import { retryPolicy } from '../../../src/connection/retry.ts';
 import { Transport } from '../../../src/connection/transport.ts';
 import { ApiError, NetworkError } from '../../../src/errors.ts';

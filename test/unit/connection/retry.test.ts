@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../../src/errors.ts';
 import { decideRetry, RETRY_DEFAULTS, retryPolicy, type AttemptOutcome } from '../../../src/connection/retry.ts';
 
 const policy = RETRY_DEFAULTS;
@@ -54,7 +55,8 @@ describe('decideRetry', () => {
 describe('retryPolicy', () => {
   it('fills defaults and rejects nonsense', () => {
     expect(retryPolicy({ maxRetries: 3 })).toEqual({ ...RETRY_DEFAULTS, maxRetries: 3 });
-    expect(() => retryPolicy({ baseDelayMs: -1 })).toThrow(/retry\.baseDelayMs must be a finite number/);
-    expect(() => retryPolicy({ maxRetries: Number.NaN })).toThrow(RangeError);
+    expect(() => retryPolicy({ baseDelayMs: -1 })).toThrow(/retry\.baseDelayMs: must be a finite number/);
+    expect(() => retryPolicy({ maxRetries: Number.NaN })).toThrow(ValidationError);
+    expect(() => retryPolicy({ maxRetries: Number.NaN })).toThrow(/^retry\.maxRetries: /);
   });
 });

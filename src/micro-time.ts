@@ -4,9 +4,9 @@
  * six fractional digits, so `Date.prototype.toISOString()` (three digits) is rejected with 400.
  * Time is RFC 3339 with second precision (time.go).
  */
-import { ValidationError } from '../errors.ts';
-import type { MicroTime, Time } from '../types.ts';
-import { wallClockNanos } from './clock.ts';
+import { ValidationError } from './errors.ts';
+import type { MicroTime, Time } from './types.ts';
+import { wallClockNanos } from './util/clock.ts';
 
 // Go's four-digit year layout covers years 0000–9999.
 const MIN_EPOCH_MS = new Date('0000-01-01T00:00:00.000Z').getTime();

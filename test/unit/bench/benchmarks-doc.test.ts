@@ -1,12 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { README, readReport, renderMarkdown, RESULTS_MD, withReadmeSection } from '../../../bench/peers/report.ts';
+import {
+  BENCHMARKS_DOC,
+  readReport,
+  renderMarkdown,
+  RESULTS_MD,
+  withGeneratedSection,
+} from '../../../bench/peers/report.ts';
 
-describe('the README comparison', () => {
+describe('the comparison in docs/benchmarks.md', () => {
   it('is the rendering of bench/results/peers.json, as npm run bench:peers wrote it', async () => {
     const markdown = await renderMarkdown(readReport());
-    const readme = readFileSync(README, 'utf8');
-    expect(withReadmeSection(readme, markdown)).toBe(readme);
+    const doc = readFileSync(BENCHMARKS_DOC, 'utf8');
+    expect(withGeneratedSection(doc, markdown)).toBe(doc);
     expect(readFileSync(RESULTS_MD, 'utf8')).toBe(markdown);
   });
 

@@ -8,8 +8,8 @@ import { connect, type Connection } from '../../src/connection/index.ts';
 import { ensurePeers } from '../../bench/peers/build.ts';
 import type { PeerCommand } from '../../bench/peers/run-peer.ts';
 import { runDistinct, runFaults, runShutdown, runStorm, type BenchContext } from '../../bench/peers/scenarios.ts';
-import { ensureHarness } from '../harness/build.ts';
-import { startHarness, type RunningHarness } from '../harness/start.ts';
+import { ensureHarness } from '../../tools/harness/build.ts';
+import { startHarness, type RunningHarness } from '../../tools/harness/start.ts';
 
 let harness: RunningHarness;
 let admin: Connection;

@@ -2,7 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pullSpec, SpecPullError } from '../../../codegen/pull-spec.ts';
+import { KubeEventsError } from '../../../src/errors.ts';
+import { pullSpec, SpecPullError } from '../../../src/cli/spec-pull.ts';
 import { newestVersion, sha256, specPathForVersion } from '../../../codegen/spec-files.ts';
 import { json, startRecordingServer, type RecordingServer } from '../../helpers/recording-server.ts';
 
@@ -93,6 +94,7 @@ describe('spec:pull', () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(SpecPullError);
+    expect(error).toBeInstanceOf(KubeEventsError);
     expect((error as Error).message).toMatch(message);
     expect(() => readdirSync(openapiDir)).toThrow(/ENOENT/);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../../src/errors.ts';
-import { formatMicroTime, formatTime, microTimeNow, parseMicroTime } from '../../../src/util/micro-time.ts';
+import { ValidationError } from '../../src/errors.ts';
+import { formatMicroTime, formatTime, microTimeNow, parseMicroTime } from '../../src/micro-time.ts';
 
 const MICRO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 

@@ -6,16 +6,16 @@ import {
   peerArgv,
   PeerUsageError,
   type PeerResult,
-} from '../../../bench/peers/contract.ts';
-import { dueBy, resetOffsetsMs, spread, staleness, throttledWrite } from '../../../bench/peers/figures.ts';
+} from '../../bench/peers/contract.ts';
+import { dueBy, resetOffsetsMs, spread, staleness, throttledWrite } from '../../bench/peers/figures.ts';
 import {
-  README_BEGIN,
-  README_END,
+  SECTION_BEGIN,
+  SECTION_END,
   renderMarkdown,
   renderTable,
-  withReadmeSection,
+  withGeneratedSection,
   type PeerReport,
-} from '../../../bench/peers/report.ts';
+} from '../../bench/peers/report.ts';
 
 const result: PeerResult = {
   peer: 'kube-rs',
@@ -185,11 +185,11 @@ describe('bench report', () => {
     expect(markdown).toContain('- client-go run 1: client-go ended with exit 1');
   });
 
-  it('replaces only the generated README section', () => {
-    const readme = `# x\n\nbefore\n${README_BEGIN}\nold table\n${README_END}\nafter\n`;
-    expect(withReadmeSection(readme, 'new table\n')).toBe(
-      `# x\n\nbefore\n${README_BEGIN}\n\nnew table\n\n${README_END}\nafter\n`,
+  it('replaces only the generated section', () => {
+    const doc = `# x\n\nbefore\n${SECTION_BEGIN}\nold table\n${SECTION_END}\nafter\n`;
+    expect(withGeneratedSection(doc, 'new table\n')).toBe(
+      `# x\n\nbefore\n${SECTION_BEGIN}\n\nnew table\n\n${SECTION_END}\nafter\n`,
     );
-    expect(() => withReadmeSection('# no markers', 'x')).toThrow(/no bench:peers section/);
+    expect(() => withGeneratedSection('# no markers', 'x')).toThrow(/no bench:peers section/);
   });
 });

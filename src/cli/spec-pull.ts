@@ -1,13 +1,11 @@
 /**
- * spec:pull — reads /version and the events.k8s.io/v1 OpenAPI v3 document from a live cluster
+ * `kube-events spec pull` (and `npm run spec:pull`) — reads /version and the events.k8s.io/v1 OpenAPI v3 document from a live cluster
  * (connected like kubectl: any kubeconfig auth, or in-cluster) and stores them as
  * openapi/<gitVersion>/. Nothing is written unless both reads succeed.
  */
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect, type Connection } from '../src/connection/index.ts';
-import { KubeEventsError } from '../src/errors.ts';
-import { assertEventsSpec } from './normalize.ts';
+import { assertEventsSpec } from '../../codegen/normalize.ts';
 import {
   OPENAPI_DIR,
   parseVersion,
@@ -16,7 +14,9 @@ import {
   SPEC_FILE_NAME,
   SPEC_URL_PATH,
   type SpecSource,
-} from './spec-files.ts';
+} from '../../codegen/spec-files.ts';
+import { connect, type Connection } from '../connection/index.ts';
+import { KubeEventsError } from '../errors.ts';
 
 export interface PullOptions {
   kubeconfig?: string;
@@ -26,7 +26,7 @@ export interface PullOptions {
 }
 
 /** The cluster could not be read, or did not serve what spec:pull needs. */
-export class SpecPullError extends Error {
+export class SpecPullError extends KubeEventsError {
   override name = 'SpecPullError';
 }
 

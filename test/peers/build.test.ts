@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { cargoToolchain, ensurePeers, goToolchain, MissingToolchainError } from '../../../bench/peers/build.ts';
-import { lineSplitter } from '../../../test/harness/lines.ts';
+import { cargoToolchain, ensurePeers, goToolchain, MissingToolchainError } from '../../bench/peers/build.ts';
 
 const path = process.env.PATH;
 
@@ -23,16 +22,5 @@ describe('bench:peers toolchains', () => {
     const [peer] = await ensurePeers(['kube-events'], () => undefined);
     expect(peer).toMatchObject({ name: 'kube-events', command: process.execPath });
     expect(peer?.args[0]).toMatch(/bench\/peers\/kube-events\/peer\.ts$/);
-  });
-});
-
-describe('lineSplitter', () => {
-  it('hands over whole lines as chunks arrive and keeps the unterminated rest', () => {
-    const lines: string[] = [];
-    const splitter = lineSplitter((line) => lines.push(line));
-    splitter.push('@started 1');
-    splitter.push('2\nlog line\n@pub');
-    expect(lines).toEqual(['@started 12', 'log line']);
-    expect(splitter.rest()).toBe('@pub');
   });
 });
