@@ -7,6 +7,7 @@ import type { EventSink } from '../../src/recorder/sink.ts';
 import { ApiError } from '../../src/errors.ts';
 import type { PatchRequest } from '../../src/events-api.ts';
 import type { Event } from '../../src/types.ts';
+import { applyPatch } from './apply-patch.ts';
 
 export interface SinkCall {
   verb: 'create' | 'patch';
@@ -66,21 +67,8 @@ export class MemorySink implements EventSink {
     const key = `${request.namespace}/${request.name}`;
     const event = this.events.get(key);
     if (event === undefined) throw apiError(404, 'NotFound', `events.events.k8s.io "${request.name}" not found`);
-    if (request.type === 'merge') {
-      Object.assign(event, request.patch);
-    } else if (request.type === 'json') {
-      for (const op of request.patch) {
-        const segments = op.path.split('/').slice(1);
-        let current: unknown = event;
-        for (const segment of segments.slice(0, -1))
-          current = (current as Record<string, unknown> | undefined)?.[segment];
-        const last = segments.at(-1) ?? '';
-        const target = current as Record<string, unknown> | undefined;
-        if (op.op === 'test' && target?.[last] !== op.value)
-          throw apiError(422, 'Invalid', `testing value ${op.path} failed`);
-        if (op.op === 'add' && target !== undefined) target[last] = op.value;
-      }
-    }
+    const failedTest = applyPatch(event, request);
+    if (failedTest !== undefined) throw apiError(422, 'Invalid', `testing value ${failedTest} failed`);
     return event;
   }
 

@@ -11,6 +11,7 @@ import type { PatchRequest } from '../../src/events-api.ts';
 import type { ManualClock } from '../../src/recorder/clock.ts';
 import type { EventSink } from '../../src/recorder/sink.ts';
 import type { Event } from '../../src/types.ts';
+import { applyPatch } from '../helpers/apply-patch.ts';
 import type { Random } from './random.ts';
 
 export type FaultKind = 'outage' | 'throttle' | 'errors' | 'forbidden' | 'reset-after-apply' | 'timeouts';
@@ -143,20 +144,7 @@ export class SimApiserver implements EventSink {
       const found = this.events.get(id);
       if (found === undefined) throw apiError(method, 404, 'NotFound');
       const event = structuredClone(found.event);
-      if (request.type === 'merge') {
-        Object.assign(event, request.patch);
-      } else if (request.type === 'json') {
-        for (const op of request.patch) {
-          const segments = op.path.split('/').slice(1);
-          let target: unknown = event;
-          for (const segment of segments.slice(0, -1))
-            target = (target as Record<string, unknown> | undefined)?.[segment];
-          const holder = target as Record<string, unknown> | undefined;
-          const last = segments.at(-1) ?? '';
-          if (op.op === 'test' && holder?.[last] !== op.value) throw apiError(method, 422, 'Invalid');
-          if (op.op === 'add' && holder !== undefined) holder[last] = op.value;
-        }
-      }
+      if (applyPatch(event, request) !== undefined) throw apiError(method, 422, 'Invalid');
       if (event.series !== undefined && event.series.count < 2) throw apiError(method, 422, 'Invalid');
       this.#store(id, event);
       return event;
