@@ -19,6 +19,10 @@ export interface TransportOptions {
   env: NodeJS.ProcessEnv;
   /** Where the settings came from, for messages. */
   origin: string;
+  /** Connections to the apiserver at once (undici's `connections` per origin); undefined for no cap. */
+  maxConnections?: number | undefined;
+  /** Offer HTTP/2 by ALPN (undici's `allowH2`); requests then share connections as streams. */
+  http2?: boolean | undefined;
 }
 
 type ClientCertificate = NonNullable<Credentials['clientCertificate']>;
@@ -77,7 +81,15 @@ export class Transport {
       this.#connections += 1;
       base(options, callback);
     };
-    const pool = { keepAliveTimeout: KEEP_ALIVE_MS, keepAliveMaxTimeout: 10 * KEEP_ALIVE_MS };
+    const { maxConnections, http2 = false } = this.#options;
+    const pool = {
+      keepAliveTimeout: KEEP_ALIVE_MS,
+      keepAliveMaxTimeout: 10 * KEEP_ALIVE_MS,
+      // Without a cap undici opens one connection per request in flight (a TLS handshake each, and
+      // as many server-side goroutines); beyond the cap requests wait in undici's queue.
+      connections: maxConnections ?? null,
+      allowH2: http2,
+    };
     if (proxyUrl !== undefined) {
       const scheme = new URL(proxyUrl).protocol;
       if (scheme === 'socks5:' || scheme === 'socks5h:') return new Socks5ProxyAgent(proxyUrl, { ...pool, connect });
