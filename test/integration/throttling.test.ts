@@ -1,6 +1,7 @@
 /**
- * Real server-side throttling, on servers of their own: API Priority and Fairness with a one-seat
- * priority level for events-writer, and the EventRateLimit admission plugin. These prove the harness
+ * Real server-side throttling, on servers of their own: API Priority and Fairness with one-seat
+ * priority levels (Reject for events-writer, a short queue for cert-writer), and the EventRateLimit
+ * admission plugin. These prove the harness
  * options and helpers work (the apiserver really answers 429); Recorder-level cases build on them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,9 +10,9 @@ import type { Event } from '../../src/types.ts';
 import { eventName } from '../../src/util/event-name.ts';
 import { microTimeNow } from '../../src/util/micro-time.ts';
 import { sleep } from '../../src/util/sleep.ts';
-import { startHarness, type RunningHarness } from '../harness/start.ts';
 import { priorityLevelDump, throttleUser, waitUntilClassified } from '../helpers/apf.ts';
 import { burst } from '../helpers/burst.ts';
+import { startThrottledApiserver, type ThrottledApiserver } from '../helpers/throttled-apiserver.ts';
 import { closeConnections, connectAs, kube } from './env.ts';
 
 function newEvent(name: string): Event {
@@ -41,30 +42,31 @@ function coreEvent(name: string): Record<string, unknown> {
   };
 }
 
-describe('API Priority and Fairness: events-writer limited to one seat, Reject', () => {
-  let harness: RunningHarness;
-  let admin: Connection;
-  let writer: Connection;
+describe('API Priority and Fairness: one seat for events-writer (Reject) and for cert-writer (Queue)', () => {
+  let server: ThrottledApiserver;
 
   beforeAll(async () => {
-    // 100 + 50 seats: 1 share of 246 gives the test's priority level ceil(150/246) = 1 seat.
-    harness = await startHarness(kube().apiserverBinary, { maxRequestsInflight: { readOnly: 100, mutating: 50 } });
-    admin = await connectAs('admin', { info: harness.info });
-    // No retries: every 429 must reach the test.
-    writer = await connectAs('events-writer', { info: harness.info, retry: false });
-    // Our own harness: its user names, whatever cluster the rest of the suite runs against.
-    const throttled = await throttleUser(admin, { user: 'events-writer' });
-    await waitUntilClassified(writer, throttled);
-    console.log(await priorityLevelDump(admin, throttled.priorityLevel));
+    // 100 + 50 seats: 1 share of 246 gives each test priority level ceil(150/246) = 1 seat.
+    server = await startThrottledApiserver(kube().apiserverBinary, {
+      apf: { identities: ['events-writer'] },
+    });
+    const queued = await throttleUser(server.admin, {
+      user: 'cert-writer',
+      limitResponse: { queues: 1, handSize: 1, queueLengthLimit: 10 },
+    });
+    await waitUntilClassified(await connectAs('cert-writer', { info: server.harness.info }), queued);
+    console.log(await priorityLevelDump(server.admin, queued.priorityLevel));
   });
   afterAll(async () => {
     await closeConnections();
-    await harness.stop();
+    await server.stop();
   });
 
-  it('a burst of 100 concurrent creates gets 429s from the real server, and some writes through', async () => {
+  it('Reject: a burst of 100 concurrent creates gets 429s from the real server, and some writes through', async () => {
+    // No retries: every 429 must reach the test.
+    const writer = await connectAs('events-writer', { info: server.harness.info, retry: false });
     const tally = await burst(100, (i) => writer.events.create(newEvent(eventName(`apf-${i}`))));
-    console.log(`APF, 100 concurrent creates: ${JSON.stringify(tally)}`);
+    console.log(`APF Reject, 100 concurrent creates: ${JSON.stringify(tally)}`);
     expect(tally.other).toEqual([]);
     expect(tally.throttled).toBeGreaterThan(0);
     expect(tally.ok).toBeGreaterThan(0);
@@ -72,25 +74,34 @@ describe('API Priority and Fairness: events-writer limited to one seat, Reject',
     expect(tally.retryAfterSeconds.every((s) => s !== undefined && s >= 1)).toBe(true);
   });
 
+  it('Queue (1 queue of 10): 100 creates in flight at once get 429s beyond the queue, and the queued ones through', async () => {
+    const writer = await connectAs('cert-writer', { info: server.harness.info, retry: false, maxConnections: false });
+    const tally = await burst(100, (i) => writer.events.create(newEvent(eventName(`apf-queue-${i}`))));
+    console.log(`APF Queue, 100 concurrent creates: ${JSON.stringify(tally)}`);
+    expect(tally.other).toEqual([]);
+    expect(tally.throttled).toBeGreaterThan(0);
+    expect(tally.ok).toBeGreaterThan(0);
+  });
+
   it('admin (exempt) is not throttled by the same burst', async () => {
-    const tally = await burst(100, (i) => admin.events.create(newEvent(eventName(`apf-admin-${i}`))));
+    const tally = await burst(100, (i) => server.admin.events.create(newEvent(eventName(`apf-admin-${i}`))));
     expect(tally).toMatchObject({ ok: 100, throttled: 0 });
   });
 });
 
 describe('EventRateLimit admission: Server limit qps 5, burst 10', () => {
-  let harness: RunningHarness;
+  let server: ThrottledApiserver;
   let admin: Connection;
 
   beforeAll(async () => {
-    harness = await startHarness(kube().apiserverBinary, {
+    server = await startThrottledApiserver(kube().apiserverBinary, {
       eventRateLimit: [{ type: 'Server', qps: 5, burst: 10 }],
     });
-    admin = await connectAs('admin', { info: harness.info, retry: false });
+    admin = server.admin;
   });
   afterAll(async () => {
     await closeConnections();
-    await harness.stop();
+    await server.stop();
   });
 
   const coreUrl = () => `${admin.baseUrl}/api/v1/namespaces/default/events`;
