@@ -9,6 +9,14 @@
  *   its Retry-After and halves, and the write is tried again.
  * Prints wall time, 429s seen and the limiter's final limit. Figures are printed, never asserted.
  *
+ * Measured 2026-11-30, kube-apiserver v1.37.2 on loopback, 2 shared cores, 2 runs:
+ *   Queue 8×20 (how built-in levels answer): limiter 864 / 1167 ms, 0 × 429;
+ *     no limiter with per-request retries 1135 / 1371 ms, 0 × 429.
+ *   Reject: limiter 21.0 / 17.3 s, 17 / 11 × 429; no limiter with per-request retries
+ *     3.2 / 7.5 s, 53 / 63 × 429. Every 429 carries `Retry-After: 1` and pauses all of the
+ *     limiter's writes for a second: gentle (a fifth to a third of the 429s) but slow. Pausing only
+ *     the refused write, as client-go does, would trade the one for the other.
+ *
  *   node bench/adaptive-limiter.ts [--writes 300] [--writers 50]
  */
 import { parseArgs } from 'node:util';

@@ -10,14 +10,10 @@
  * the limiter's caller unretried (connect({ retry: false }) or a per-call equivalent): the
  * connection's own retries turn a 429 into a slow success and the limiter would see only latency.
  *
- * bench/adaptive-limiter.ts, 300 creates from 50 writers, events-writer limited by APF to 3 seats
- * (kube-apiserver v1.37.2 on loopback, 2 shared cores, 2 runs):
- *   Queue 8×20 (how built-in levels answer): limiter 864 / 1167 ms, 0 × 429;
- *     no limiter with per-request retries 1135 / 1371 ms, 0 × 429.
- *   Reject: limiter 21.0 / 17.3 s, 17 / 11 × 429; no limiter with per-request retries
- *     3.2 / 7.5 s, 53 / 63 × 429. Every 429 carries `Retry-After: 1` and pauses all writes for
- *     a second: gentle (a third of the 429s) but slow. Pausing only the refused write, as
- *     client-go does, would trade the one for the other.
+ * Against real APF throttling see bench/adaptive-limiter.ts (figures in its header): with queues
+ * (how built-in priority levels answer) it beats per-request retries with no 429 at all; with
+ * `Reject` every 429's `Retry-After: 1` pauses all writes, gentler but slower than client-go's
+ * per-request waits.
  */
 import { RecorderClosedError } from '../errors.ts';
 import {
@@ -33,6 +29,7 @@ import {
   type ResolvedAdaptiveLimiterOptions,
 } from './adaptive-limiter-options.ts';
 import { systemRecorderClock } from './clock.ts';
+import { RateCeiling } from './rate-ceiling.ts';
 
 /** The part of RecorderClock the limiter uses. */
 export interface LimiterClock {
@@ -80,8 +77,7 @@ export class AdaptiveLimiter {
   #state: LimitState;
   #inFlight = 0;
   #waiters: Waiter[] = [];
-  #tokens: number;
-  #tokensAt: number;
+  readonly #rate: RateCeiling;
   #pausedUntil = 0;
   #timer: { handle: unknown; at: number } | undefined;
   #idle: (() => void)[] = [];
@@ -98,8 +94,7 @@ export class AdaptiveLimiter {
     this.#options = resolveAdaptiveLimiterOptions(options, deps.optionPrefix);
     this.#clock = deps.clock ?? systemRecorderClock;
     this.#state = initialLimitState(this.#options.initialLimit, this.#clock.now());
-    this.#tokens = this.#options.burst;
-    this.#tokensAt = this.#clock.now();
+    this.#rate = new RateCeiling(this.#options.maxWritesPerSecond, this.#options.burst, this.#clock.now());
   }
 
   /** Writes allowed in flight now (whole writes). */
@@ -225,17 +220,11 @@ export class AdaptiveLimiter {
   /** Grants permits in order while the limit, the pause and the rate ceiling allow; else arms the timer. */
   #pump(): void {
     if (this.#closed !== undefined) return;
-    const { maxWritesPerSecond, burst } = this.#options;
     while (this.#waiters.length > 0 && this.#inFlight < Math.floor(this.#state.limit)) {
       const now = this.#clock.now();
       if (this.#pausedUntil > now) return this.#armTimer(this.#pausedUntil - now);
-      if (maxWritesPerSecond !== Infinity) {
-        this.#tokens = Math.min(burst, this.#tokens + ((now - this.#tokensAt) * maxWritesPerSecond) / 1000);
-        this.#tokensAt = now;
-        // The epsilon absorbs rounding: 0.999…9 tokens is one token, or the timer would fire in 0 ms forever.
-        if (this.#tokens < 1 - 1e-9) return this.#armTimer(((1 - this.#tokens) * 1000) / maxWritesPerSecond);
-        this.#tokens = Math.max(0, this.#tokens - 1);
-      }
+      const waitMs = this.#rate.take(now);
+      if (waitMs > 0) return this.#armTimer(waitMs);
       const waiter = this.#waiters.shift();
       if (waiter !== undefined) this.#grant(waiter);
     }

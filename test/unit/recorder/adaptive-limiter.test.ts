@@ -7,6 +7,7 @@ import {
 } from '../../../src/recorder/adaptive-limiter-options.ts';
 import { initialLimitState, nextLimitState, type LimitState } from '../../../src/recorder/adaptive-limit.ts';
 import { ManualClock } from '../../../src/recorder/clock.ts';
+import { RateCeiling } from '../../../src/recorder/rate-ceiling.ts';
 import { writeOutcome } from '../../../src/recorder/write-outcome.ts';
 import { drive, meanOver, SimulatedApiserver } from './simulated-apiserver.ts';
 
@@ -286,5 +287,17 @@ describe('writeOutcome', () => {
     [new NetworkError('POST', 'https://x', 'refused'), { outcome: 'failed', latencyMs: 7 }],
   ])('%s → %o', (error, expected) => {
     expect(writeOutcome(error, 7)).toEqual(expected);
+  });
+});
+
+describe('RateCeiling', () => {
+  it('lets the burst through, then one token per 1000/rate ms; Infinity never waits', () => {
+    const ceiling = new RateCeiling(10, 2, 0);
+    expect([ceiling.take(0), ceiling.take(0)]).toEqual([0, 0]);
+    expect(ceiling.take(0)).toBeCloseTo(100, 6);
+    expect(ceiling.take(60)).toBeCloseTo(40, 6);
+    expect(ceiling.take(100)).toBe(0);
+    const open = new RateCeiling(Infinity, 1, 0);
+    expect(Array.from({ length: 1000 }, () => open.take(0)).every((ms) => ms === 0)).toBe(true);
   });
 });
