@@ -76,12 +76,13 @@ export class Transport {
       ...(tls.servername !== undefined ? { servername: tls.servername } : {}),
       ...(certificate !== undefined ? { cert: certificate.cert, key: certificate.key } : {}),
     };
-    const base = buildConnector(tlsOptions);
+    const { maxConnections, http2 = false } = this.#options;
+    // The connector offers h2 by ALPN: undici's own allowH2 is not enough with a custom connector.
+    const base = buildConnector({ ...(tlsOptions as buildConnector.BuildOptions), allowH2: http2 });
     const connect: buildConnector.connector = (options, callback) => {
       this.#connections += 1;
       base(options, callback);
     };
-    const { maxConnections, http2 = false } = this.#options;
     const pool = {
       keepAliveTimeout: KEEP_ALIVE_MS,
       keepAliveMaxTimeout: 10 * KEEP_ALIVE_MS,
