@@ -1,8 +1,8 @@
 /**
  * Connections per apiserver: 1,000 concurrent events.k8s.io/v1 creates against the real
  * kube-apiserver (the test harness, started here), through connect() with each transport setting:
- * HTTP/2 on one connection, HTTP/1.1 capped at 8 / 16 / 32 connections, and uncapped (undici then
- * opens one TLS connection per request in flight). Prints the wall time and the connections opened
+ * HTTP/2 on one and two connections and uncapped, HTTP/1.1 capped at 8 / 16 / 32 connections and
+ * uncapped (undici then opens one TLS connection per request in flight). Prints the wall time and the connections opened
  * (conn.stats().connectionsOpened, counted by the transport's connector). Figures are printed,
  * never asserted. As admin (exempt from API Priority and Fairness), so that the server's own
  * throttling does not blur the transport's cost.
@@ -24,6 +24,7 @@ const RUNS = Number(values.runs ?? 3);
 const SETTINGS: { label: string; options: Pick<ConnectOptions, 'http2' | 'maxConnections'> }[] = [
   { label: 'HTTP/2, 1 connection', options: { http2: true, maxConnections: 1 } },
   { label: 'HTTP/2, 2 connections', options: { http2: true, maxConnections: 2 } },
+  { label: 'HTTP/2, uncapped', options: { http2: true, maxConnections: false } },
   { label: 'HTTP/1.1, 8 connections', options: { http2: false, maxConnections: 8 } },
   { label: 'HTTP/1.1, 16 connections', options: { http2: false, maxConnections: 16 } },
   { label: 'HTTP/1.1, 32 connections', options: { http2: false, maxConnections: 32 } },

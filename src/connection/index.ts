@@ -81,26 +81,27 @@ export interface Connection extends ApiConnection {
 
 /**
  * Connections per apiserver. bench/connections.ts, 1,000 concurrent event creates as admin against
- * kube-apiserver v1.37.2 on 127.0.0.1 (2 cores shared, node 24, undici 7.30; median of 3 and of 5
- * interleaved runs, 2026-11-30):
+ * kube-apiserver v1.37.2 on 127.0.0.1 (2 cores shared with other builds, load average 4–12; node 24,
+ * undici 7.30; median of 3 and of 5 interleaved runs, 2026-11-30):
  *
  * | setting                  | ms (3 runs) | ms (5 runs) | connections opened |
  * |--------------------------|-------------|-------------|--------------------|
- * | HTTP/2, 1 connection     | 2430        | 2878        | 1                  |
- * | HTTP/2, 2 connections    | 1493        | 1801        | 2                  |
- * | HTTP/1.1, 8 connections  | 1256        | 1546        | 8                  |
- * | HTTP/1.1, 16 connections | 1468        | 1813        | 16                 |
- * | HTTP/1.1, 32 connections | 1323        | 1822        | 32                 |
- * | HTTP/1.1, uncapped       | 2234        | 3703        | 1000               |
+ * | HTTP/2, 1 connection     | 3404        | 4493        | 1                  |
+ * | HTTP/2, 2 connections    | 2889        | 4178        | 2                  |
+ * | HTTP/2, uncapped         | 6133        | 6953        | 1000 (2 failed once) |
+ * | HTTP/1.1, 8 connections  | 2450        | 3193        | 8                  |
+ * | HTTP/1.1, 16 connections | 1999        | 2372        | 16                 |
+ * | HTTP/1.1, 32 connections | 2434        | 2518        | 32                 |
+ * | HTTP/1.1, uncapped       | 4828        | 5698        | 1000               |
  *
- * Uncapped is the slowest (a TLS handshake per write in flight) and HTTP/2 on one connection is
- * next (undici multiplexes all streams over one socket); from 8 HTTP/1.1 connections on, this
- * server is the bottleneck and 8/16/32 differ by less than the run-to-run spread. 16 is chosen over
- * 8 for apiservers farther away than loopback, where more writes in flight hide the round trip and
- * the adaptive write limiter can use more than 8 of the server's seats.
+ * Uncapped is the slowest (a TLS handshake per write in flight; undici offering h2 does not stop
+ * it), HTTP/2 over undici's client is slower than HTTP/1.1 at every cap, and HTTP/1.1 on 16
+ * connections was the fastest in both series (8 and 32 within 5–35 %). 16 also leaves room for an
+ * apiserver farther away than loopback, where more writes in flight hide the round trip, and for
+ * the adaptive write limiter to use more than 8 of the server's seats.
  */
 export const DEFAULT_MAX_CONNECTIONS = 16;
-/** HTTP/1.1 by default: HTTP/2 over undici was slower than HTTP/1.1 on 8 connections in every series (see above). */
+/** HTTP/1.1 by default: HTTP/2 over undici was slower at every connection cap measured (see above). */
 export const DEFAULT_HTTP2 = false;
 
 export const DEFAULT_USER_AGENT = `kube-events/${VERSION} (node ${process.version})`;
