@@ -6,7 +6,7 @@
  * signals, plus a latency guard in the spirit of TCP Vegas. Why not a pure latency-gradient
  * limiter (Netflix Gradient2, Vegas alone):
  * - The apiserver says "too much" explicitly and cheaply: API Priority and Fairness rejects with
- *   429 (usually `Retry-After: 1`) as soon as its queues are full, EventRateLimit answers 429, and
+ *   429 (`Retry-After: 1`) as soon as its queues are full, a proxy or EventRateLimit (core/v1 only) answer 429, and
  *   an overloaded server answers 5xx or times out. Loss-based AIMD acts on exactly these signals and
  *   cannot misread them; a gradient limiter needs many clean latency samples, and Event writes are
  *   few and their latency is dominated by etcd fsync jitter.
@@ -30,7 +30,7 @@ export const PLATEAU_SLOWDOWN = 8;
 
 /** How one write ended, as the limiter needs to know it. */
 export type WriteOutcome =
-  /** Written (2xx), or refused for a reason that says nothing about load handled as `failed`. */
+  /** Written (2xx): a latency sample, and room to grow. */
   | 'ok'
   /** 429 Too Many Requests (APF, EventRateLimit, a proxy), with or without Retry-After. */
   | 'throttled'
