@@ -8,8 +8,8 @@
  * - The apiserver says "too much" explicitly and cheaply: API Priority and Fairness rejects with
  *   429 (`Retry-After: 1`) as soon as its queues are full, a proxy or EventRateLimit (core/v1
  *   only) answer 429, and an overloaded server answers 5xx or times out. Loss-based AIMD acts on
- *   exactly these signals and cannot misread them; a gradient limiter needs many clean latency samples, and Event writes are
- *   few and their latency is dominated by etcd fsync jitter.
+ *   exactly these signals and cannot misread them; a gradient limiter needs many clean latency
+ *   samples, and Event writes are few and their latency is dominated by etcd fsync jitter.
  * - AIMD is what converges to a fair share when several controllers (or replicas) write to the same
  *   priority level (Chiu & Jain); each backs off by half and creeps up by one per round trip.
  * - Latency still counts, as an early, gentle signal: APF queues requests before it rejects them, so
