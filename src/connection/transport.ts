@@ -19,6 +19,10 @@ export interface TransportOptions {
   env: NodeJS.ProcessEnv;
   /** Where the settings came from, for messages. */
   origin: string;
+  /** Connections to the apiserver at once (undici's `connections` per origin); undefined for no cap. */
+  maxConnections?: number | undefined;
+  /** Offer HTTP/2 by ALPN (undici's `allowH2`); requests then share connections as streams. */
+  http2?: boolean | undefined;
 }
 
 type ClientCertificate = NonNullable<Credentials['clientCertificate']>;
@@ -72,12 +76,21 @@ export class Transport {
       ...(tls.servername !== undefined ? { servername: tls.servername } : {}),
       ...(certificate !== undefined ? { cert: certificate.cert, key: certificate.key } : {}),
     };
-    const base = buildConnector(tlsOptions);
+    const { maxConnections, http2 = false } = this.#options;
+    // The connector offers h2 by ALPN: undici's own allowH2 is not enough with a custom connector.
+    const base = buildConnector({ ...(tlsOptions as buildConnector.BuildOptions), allowH2: http2 });
     const connect: buildConnector.connector = (options, callback) => {
       this.#connections += 1;
       base(options, callback);
     };
-    const pool = { keepAliveTimeout: KEEP_ALIVE_MS, keepAliveMaxTimeout: 10 * KEEP_ALIVE_MS };
+    const pool = {
+      keepAliveTimeout: KEEP_ALIVE_MS,
+      keepAliveMaxTimeout: 10 * KEEP_ALIVE_MS,
+      // Without a cap undici opens one connection per request in flight (a TLS handshake each, and
+      // as many server-side goroutines); beyond the cap requests wait in undici's queue.
+      connections: maxConnections ?? null,
+      allowH2: http2,
+    };
     if (proxyUrl !== undefined) {
       const scheme = new URL(proxyUrl).protocol;
       if (scheme === 'socks5:' || scheme === 'socks5h:') return new Socks5ProxyAgent(proxyUrl, { ...pool, connect });

@@ -1,6 +1,8 @@
 /** Starts the test apiserver, waits for READY, and stops it; restarts go through its control endpoint. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** The harness's ready.json (see test/apiserver/README.md). */
 export interface HarnessInfo {
@@ -36,10 +38,61 @@ export interface StartOptions {
   /** Extra kube-apiserver flags, e.g. `--etcd-compaction-interval=2s`. */
   apiserverArgs?: string[];
   readyTimeoutMs?: number;
+  /**
+   * Seats of the whole server (kube-apiserver --max-requests-inflight and
+   * --max-mutating-requests-inflight; API Priority and Fairness shares their sum among priority
+   * levels). @default the apiserver's, 400 and 200
+   */
+  maxRequestsInflight?: { readOnly: number; mutating: number };
+  /**
+   * Enables the EventRateLimit admission plugin with these limits (its Configuration's `limits`,
+   * eventratelimit.admission.k8s.io/v1alpha1); the admission config file is written here.
+   */
+  eventRateLimit?: EventRateLimitLimit[];
+}
+
+/** One limit of the EventRateLimit admission plugin. */
+export interface EventRateLimitLimit {
+  type: 'Server' | 'Namespace' | 'User' | 'SourceAndObject';
+  qps: number;
+  burst: number;
+  /** LRU size for the per-key types. */
+  cacheSize?: number;
+}
+
+/** kube-apiserver flags for `options`' throttling settings; files they name go into `dir`. */
+function throttlingArgs(options: StartOptions, dir: () => string): string[] {
+  const args: string[] = [];
+  const inflight = options.maxRequestsInflight;
+  if (inflight !== undefined)
+    args.push(`--max-requests-inflight=${inflight.readOnly}`, `--max-mutating-requests-inflight=${inflight.mutating}`);
+  if (options.eventRateLimit !== undefined) {
+    const file = join(dir(), 'admission.json');
+    // JSON is YAML, which is what the apiserver reads; the plugin's config goes inline.
+    const config = {
+      apiVersion: 'apiserver.config.k8s.io/v1',
+      kind: 'AdmissionConfiguration',
+      plugins: [
+        {
+          name: 'EventRateLimit',
+          configuration: {
+            apiVersion: 'eventratelimit.admission.k8s.io/v1alpha1',
+            kind: 'Configuration',
+            limits: options.eventRateLimit,
+          },
+        },
+      ],
+    };
+    writeFileSync(file, JSON.stringify(config, null, 2));
+    args.push('--enable-admission-plugins=EventRateLimit', `--admission-control-config-file=${file}`);
+  }
+  return args;
 }
 
 export function startHarness(binary: string, options: StartOptions = {}): Promise<RunningHarness> {
   const readyTimeoutMs = options.readyTimeoutMs ?? 120_000;
+  let configDir: string | undefined;
+  const throttling = throttlingArgs(options, () => (configDir ??= mkdtempSync(join(tmpdir(), 'kube-events-harness-'))));
   const args = [
     '--event-ttl',
     options.eventTtl ?? '1h',
@@ -47,7 +100,8 @@ export function startHarness(binary: string, options: StartOptions = {}): Promis
     `${Math.round(readyTimeoutMs / 1000)}s`,
     // The harness exits when our end of its stdin closes: it cannot outlive this process.
     '--exit-on-stdin-eof',
-    ...(options.apiserverArgs ?? []).map((arg) => `--apiserver-arg=${arg}`),
+    // Before apiserverArgs, which are appended last so that they override.
+    ...[...throttling, ...(options.apiserverArgs ?? [])].map((arg) => `--apiserver-arg=${arg}`),
   ];
   const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   live.add(child);
@@ -60,6 +114,7 @@ export function startHarness(binary: string, options: StartOptions = {}): Promis
   const exited = new Promise<void>((resolve) =>
     child.once('exit', () => {
       live.delete(child);
+      if (configDir !== undefined) rmSync(configDir, { recursive: true, force: true });
       resolve();
     }),
   );
