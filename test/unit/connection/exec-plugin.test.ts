@@ -192,7 +192,16 @@ describe('ExecPluginAuth', () => {
     expect(error.message).toBe(
       `/cfg: users[ci].user.exec: exec plugin ${process.execPath} did not finish within 500 ms and was stopped`,
     );
-    await new Promise((r) => setTimeout(r, 100));
+    // The kill is sent before credentials() rejects; the process is gone once the OS has reaped it.
+    const alive = (): boolean => {
+      try {
+        process.kill(info().pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let waited = 0; alive() && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
     expect(() => process.kill(info().pid, 0)).toThrow(/ESRCH/);
   });
 
