@@ -12,7 +12,7 @@ import type { Series, WaitOutcome } from './series.ts';
 import { SeriesCache } from './series-cache.ts';
 import { totalLost, type RecorderStats } from './stats.ts';
 import { WriteQueue, type WriteResult } from './write-queue.ts';
-import type { TokenBucket } from '../util/token-bucket.ts';
+import type { WritePermits } from './budget.ts';
 import type { ResolvedRecorderOptions } from './options.ts';
 import type { EventSink } from './sink.ts';
 import { SeriesWriter, type WriteObserver } from './writer.ts';
@@ -25,7 +25,7 @@ export interface EngineDeps {
   sink: EventSink;
   /** Told of every write request sent and applied (for stats). */
   observer: WriteObserver;
-  budget: TokenBucket | undefined;
+  permits: WritePermits | undefined;
   stats: RecorderStats;
   /** A write attempt failed: counted in stats().failed. */
   failed(error: KubeEventsError): void;
@@ -71,7 +71,7 @@ export class SeriesEngine {
     });
     this.#queue = new WriteQueue({
       writer,
-      budget: deps.budget,
+      permits: deps.permits,
       clock,
       signal: this.#shutdown.signal,
       done: (result) => this.#done(result),

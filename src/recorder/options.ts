@@ -1,5 +1,6 @@
 /** Recorder options, their defaults (every budget in one place) and their validation. */
 import { ValidationError } from '../errors.ts';
+import { resolveAdaptiveLimiterOptions, type AdaptiveLimiterOptions } from './adaptive-limiter-options.ts';
 import type { KubeEventsError } from '../errors.ts';
 
 /** Budgets, as named constants. */
@@ -19,10 +20,15 @@ export const RECORDER_DEFAULTS = {
    * Series that left with a write still due count against it too: a new series is refused beyond it.
    */
   maxSeries: 10_000,
-  /** Writes queued for the write budget or in flight (one per series at most); a new series beyond it is refused (counted in `dropped.overload`). */
-  maxPendingWrites: 1_000,
-  /** Global write budget (token bucket) of this Recorder. */
-  writeBudget: { qps: 20, burst: 100 },
+  /**
+   * Writes queued or in flight (one per series at most) before a new series is refused (counted in
+   * `dropped.overload`). Undefined: 2 × `maxSeries`, one per series in memory (live or retiring), so
+   * a startup burst of as many distinct Events as the cache holds is written, not shed; memory is
+   * bounded by the series either way.
+   */
+  maxPendingWrites: undefined,
+  /** How fast the Recorder writes: learnt from the apiserver's answers (adaptive-limiter.ts). */
+  writeBudget: 'adaptive',
   /** The write budget while close() writes what is left: a bounded backlog, so faster (a pod's grace period is short). */
   shutdownWriteBudget: { qps: 200, burst: 200 },
   /** How long flush() may take by default. */
@@ -62,11 +68,17 @@ export interface RecorderOptions {
   idleTimeoutMs?: number;
   /** @default 10000 */
   maxSeries?: number;
-  /** @default 1000 */
+  /** @default 2 × maxSeries */
   maxPendingWrites?: number;
-  /** `false` turns it off (a connection's own `rateLimit`, if set, still applies). @default { qps: 20, burst: 100 } */
-  writeBudget?: { qps: number; burst: number } | false;
-  /** Replaces writeBudget during close() (never slower than it); `false`: no budget while closing. @default { qps: 200, burst: 200 } */
+  /**
+   * `'adaptive'`: as many writes in flight as the apiserver answers quickly, fewer on 429, 5xx,
+   * timeouts or rising latency, paused for a Retry-After; an object of limiter options tunes it
+   * (e.g. `{ maxWritesPerSecond: 50 }` as a ceiling). `{ qps, burst }`: a fixed token bucket.
+   * `false`: no limit (a connection's own `rateLimit`, if set, still applies).
+   * @default 'adaptive'
+   */
+  writeBudget?: 'adaptive' | AdaptiveLimiterOptions | { qps: number; burst: number } | false;
+  /** Replaces a fixed `writeBudget` during close() (never slower than it); `false`: no budget while closing. The adaptive limiter goes on as it is (as fast as the server answers). @default { qps: 200, burst: 200 } */
   shutdownWriteBudget?: { qps: number; burst: number } | false;
   /** Off unless given. */
   spamFilter?: SpamFilterOptions | true;
@@ -89,7 +101,7 @@ export interface ResolvedRecorderOptions {
   idleTimeoutMs: number;
   maxSeries: number;
   maxPendingWrites: number;
-  writeBudget: { qps: number; burst: number } | false;
+  writeBudget: WriteBudget;
   shutdownWriteBudget: { qps: number; burst: number } | false;
   spamFilter: Required<SpamFilterOptions> | false;
   noteInKey: boolean;
@@ -125,6 +137,23 @@ function positive(name: string, value: number, integer = false): number {
   return value;
 }
 
+/** The write budget as resolved: the adaptive limiter's (validated) options, a fixed bucket, or none. */
+export type WriteBudget = { adaptive: AdaptiveLimiterOptions } | { qps: number; burst: number } | false;
+
+function steadyBudget(budget: unknown): WriteBudget {
+  if (budget === false) return false;
+  if (budget === 'adaptive') return { adaptive: {} };
+  if (typeof budget !== 'object' || budget === null) {
+    throw new ValidationError(
+      'options.writeBudget',
+      `must be 'adaptive', limiter options, { qps, burst } or false, got ${JSON.stringify(budget)}`,
+    );
+  }
+  if ('qps' in budget) return writeBudgetOption('writeBudget', budget as { qps: number; burst: number });
+  resolveAdaptiveLimiterOptions(budget, 'options.writeBudget');
+  return { adaptive: budget };
+}
+
 function writeBudgetOption(
   name: 'writeBudget' | 'shutdownWriteBudget',
   budget: { qps: number; burst: number } | false,
@@ -152,6 +181,7 @@ export function resolveRecorderOptions(options: RecorderOptions = {}): ResolvedR
     );
   }
   const budget = options.writeBudget ?? d.writeBudget;
+  const maxSeries = positive('maxSeries', options.maxSeries ?? d.maxSeries, true);
   const shutdownBudget = options.shutdownWriteBudget ?? d.shutdownWriteBudget;
   const spam = options.spamFilter;
   const namespace = options.clusterScopedNamespace ?? d.clusterScopedNamespace;
@@ -165,9 +195,9 @@ export function resolveRecorderOptions(options: RecorderOptions = {}): ResolvedR
     minWriteIntervalMs: min,
     maxWriteIntervalMs: max,
     idleTimeoutMs: positive('idleTimeoutMs', options.idleTimeoutMs ?? d.idleTimeoutMs),
-    maxSeries: positive('maxSeries', options.maxSeries ?? d.maxSeries, true),
-    maxPendingWrites: positive('maxPendingWrites', options.maxPendingWrites ?? d.maxPendingWrites, true),
-    writeBudget: writeBudgetOption('writeBudget', budget),
+    maxSeries,
+    maxPendingWrites: positive('maxPendingWrites', options.maxPendingWrites ?? 2 * maxSeries, true),
+    writeBudget: steadyBudget(budget),
     shutdownWriteBudget: writeBudgetOption('shutdownWriteBudget', shutdownBudget),
     spamFilter:
       spam === undefined

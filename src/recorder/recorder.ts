@@ -3,12 +3,11 @@
  * occurrence; the series engine (engine.ts) writes them: the first as a create, the second as a
  * patch of `series`, later ones coalesced on a doubling schedule (schedule.ts).
  */
-import type { TokenBucket } from '../util/token-bucket.ts';
 import { EventDroppedError, FlushTimeoutError, KubeEventsError, RecorderClosedError } from '../errors.ts';
 import type { Event, MicroTime, ObjectReference } from '../types.ts';
 import { safeEventName } from '../util/event-name.ts';
 import type { CloseReport, DrainOptions, EventRecorder, PublishResult, RecorderHooks, RecorderTarget } from './api.ts';
-import { useShutdownBudget, writeBudget } from './budget.ts';
+import { writePermits, type WritePermits } from './budget.ts';
 import { systemRecorderClock, type RecorderClock } from './clock.ts';
 import { SeriesEngine } from './engine.ts';
 import type { RecordedEvent, Reporter } from './event.ts';
@@ -34,7 +33,7 @@ export class Recorder implements EventRecorder {
   readonly #options: ResolvedRecorderOptions;
   readonly #reporter: Required<Reporter>;
   readonly #clock: RecorderClock;
-  readonly #budget: TokenBucket | undefined;
+  readonly #permits: WritePermits | undefined;
   readonly #spam: SpamFilter | undefined;
   readonly #engine: SeriesEngine;
   readonly #stats = emptyStats();
@@ -56,7 +55,7 @@ export class Recorder implements EventRecorder {
     this.#options = resolveRecorderOptions(rest);
     this.#reporter = normalizeReporter(reporter);
     this.#clock = clock ?? systemRecorderClock;
-    this.#budget = writeBudget(this.#options, this.#clock);
+    this.#permits = writePermits(this.#options, this.#clock);
     if (this.#options.spamFilter !== false) this.#spam = new SpamFilter(this.#options.spamFilter);
     this.#outcomes = new Outcomes(this.#stats, this.#options, () => this.stats());
     this.#engine = new SeriesEngine({
@@ -65,7 +64,7 @@ export class Recorder implements EventRecorder {
       random: random ?? Math.random,
       sink: 'sink' in target ? target.sink : target.events,
       observer: this.#outcomes.writes,
-      budget: this.#budget,
+      permits: this.#permits,
       stats: this.#stats,
       failed: (error) => this.#outcomes.failed(error),
       report: (error) => this.#outcomes.report(error),
@@ -123,7 +122,7 @@ export class Recorder implements EventRecorder {
   async close(options?: DrainOptions): Promise<CloseReport> {
     if (this.#closing !== undefined) return this.#closing;
     const timeoutMs = drainTimeout(options, RECORDER_DEFAULTS.closeTimeoutMs);
-    useShutdownBudget(this.#budget, this.#options);
+    this.#permits?.closing();
     this.#closing = this.#engine.close(timeoutMs);
     return this.#closing;
   }

@@ -1,11 +1,12 @@
 /**
  * Runs the writes of series: at most one per series at a time (a series is `queued` or `writing`
  * while it has one), each after the write budget lets it go. Reports every outcome to `done`, which
- * decides what comes next. `idle()` resolves when nothing is queued or on the wire.
+ * decides what comes next; the write budget's permit is given back with how the write went, so an
+ * adaptive budget learns from it. `idle()` resolves when nothing is queued or on the wire.
  */
-import type { TokenBucket } from '../util/token-bucket.ts';
 import type { MicroTime } from '../types.ts';
 import { microTimeAt, type RecorderClock } from './clock.ts';
+import type { ReleasePermit, WritePermits } from './budget.ts';
 import type { Series } from './series.ts';
 import type { SeriesWriter } from './writer.ts';
 
@@ -19,7 +20,8 @@ export interface WriteResult {
 
 export interface WriteQueueDeps {
   writer: SeriesWriter;
-  budget: TokenBucket | undefined;
+  /** The write budget; undefined for none. */
+  permits: WritePermits | undefined;
   clock: RecorderClock;
   /** Aborted at close()'s deadline: writes waiting or on the wire stop. */
   signal: AbortSignal;
@@ -56,8 +58,11 @@ export class WriteQueue {
   }
 
   async #run(series: Series): Promise<void> {
+    let release: ReleasePermit | undefined;
     try {
-      if (this.#deps.budget !== undefined) await this.#deps.budget.take(this.#deps.signal);
+      // Without a budget the write starts at once (no await): a timer's write is on the wire when it returns.
+      const permits = this.#deps.permits;
+      if (permits !== undefined) release = await permits.acquire(this.#deps.signal);
     } catch {
       // Only close()'s deadline aborts the wait, and it has already accounted for the series.
       this.#finished();
@@ -65,18 +70,22 @@ export class WriteQueue {
     }
     // Abandoned meanwhile, or close()'s deadline passed while this write waited its turn.
     if (series.phase !== 'queued' || this.#deps.signal.aborted) {
+      release?.({ latencyMs: 0 });
       this.#finished();
       return;
     }
     const count = series.start();
     // Formatted at write time only: a MicroTime per occurrence would dominate the hot path.
     const lastObserved: MicroTime = count === 1 ? series.template.eventTime : microTimeAt(series.lastOccurrenceMs);
-    const { writer, signal } = this.#deps;
+    const { writer, signal, clock } = this.#deps;
+    const sentAt = clock.now();
     try {
       if (series.written === 0) await writer.create(series, count, lastObserved, signal);
       else await writer.patch(series, count, lastObserved, { signal, verify: series.failures > 0 });
+      release?.({ latencyMs: clock.now() - sentAt });
       this.#deps.done({ series, count });
     } catch (error) {
+      release?.({ error, latencyMs: clock.now() - sentAt });
       this.#deps.done({ series, count, error });
     }
     this.#finished();

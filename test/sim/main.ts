@@ -5,6 +5,7 @@
  *   npm run test:sim -- --seeds 2000 --from 5000
  *   npm run test:sim -- --seed 1234             replay one seed, printing its trace
  *   npm run test:sim -- --seed 1234 --shrink    also shrink it to a minimal plan with fast-check
+ *   npm run test:sim -- --seed 1234 --save "what it found"   keep its plan in regressions.json
  *
  * Seeds run in worker threads (--workers, default: the machine's cores). Exits 1 on a violation,
  * printing each failing seed, its violations and the end of its trace.
@@ -14,7 +15,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { planArb, planFor } from './plan.ts';
-import { REGRESSION_SEEDS } from './regressions.ts';
+import { REGRESSIONS, saveRegression } from './regressions.ts';
 import { runPlan } from './run.ts';
 
 /** Failures printed in full; the rest are listed by seed. */
@@ -69,6 +70,7 @@ async function main(): Promise<number> {
       seed: { type: 'string' },
       shrink: { type: 'boolean', default: false },
       workers: { type: 'string', default: String(availableParallelism()) },
+      save: { type: 'string' },
     },
   });
   if (values.seed !== undefined) {
@@ -76,6 +78,7 @@ async function main(): Promise<number> {
     const result = await runPlan(planFor(seed));
     printFailure({ seed, ...result });
     if (values.shrink && result.violations.length > 0) await shrink(seed);
+    if (values.save !== undefined) saveRegression({ seed, found: values.save, plan: planFor(seed) });
     return result.violations.length > 0 ? 1 : 0;
   }
   const count = Number(values.seeds);
@@ -84,7 +87,13 @@ async function main(): Promise<number> {
     console.error('test:sim: --seeds and --from take integers');
     return 2;
   }
-  const seeds = [...REGRESSION_SEEDS.map((r) => r.seed), ...Array.from({ length: count }, (_, i) => from + i)];
+  const regressionFailures: SeedFailure[] = [];
+  for (const { seed, plan } of REGRESSIONS) {
+    const result = await runPlan(plan);
+    if (result.violations.length > 0)
+      regressionFailures.push({ seed, violations: result.violations, trace: result.trace });
+  }
+  const seeds = Array.from({ length: count }, (_, i) => from + i);
   const workers = Math.max(1, Math.min(Number(values.workers), seeds.length));
   const began = performance.now();
   const slices = Array.from({ length: workers }, (_, w) => seeds.filter((_, i) => i % workers === w));
@@ -98,7 +107,7 @@ async function main(): Promise<number> {
         }),
     ),
   );
-  const failures = results.flatMap((r) => r.failures).sort((a, b) => a.seed - b.seed);
+  const failures = [...regressionFailures, ...results.flatMap((r) => r.failures).sort((a, b) => a.seed - b.seed)];
   for (const failure of failures.slice(0, MAX_PRINTED)) printFailure(failure);
   if (failures.length > MAX_PRINTED) {
     console.log(
@@ -111,10 +120,11 @@ async function main(): Promise<number> {
   const hours = results.reduce((sum, r) => sum + r.simulatedMs, 0) / 3_600_000;
   const seconds = ((performance.now() - began) / 1000).toFixed(1);
   console.log(
-    `\nsimulation: ${seeds.length} seeds (${REGRESSION_SEEDS.length} regressions, ${from}..${from + count - 1}), ` +
+    `\nsimulation: ${REGRESSIONS.length} regression plans and seeds ${from}..${from + count - 1}, ` +
       `${hours.toFixed(1)} simulated hours, ${workers} worker(s), ${seconds} s`,
   );
-  console.log(`${seeds.length - failures.length} passed, ${failures.length} failed`);
+  const runs = REGRESSIONS.length + seeds.length;
+  console.log(`${runs - failures.length} passed, ${failures.length} failed`);
   return failures.length > 0 ? 1 : 0;
 }
 

@@ -18,7 +18,7 @@ export interface SimPlan {
     maxSeries: number;
     maxPendingWrites: number;
     idleTimeoutMs: number;
-    writeBudget: false | { qps: number; burst: number };
+    writeBudget: 'adaptive' | { maxWritesPerSecond: number } | false | { qps: number; burst: number };
   };
   server: SimServerConfig;
   ops: SimOp[];
@@ -91,6 +91,8 @@ export const planArb: fc.Arbitrary<SimPlan> = fc
         maxPendingWrites: fc.integer({ min: 1, max: 50 }),
         idleTimeoutMs: fc.integer({ min: 2 * SECOND, max: 6 * MINUTE }),
         writeBudget: fc.oneof(
+          fc.constant('adaptive' as const),
+          fc.record({ maxWritesPerSecond: fc.integer({ min: 1, max: 50 }) }),
           fc.constant(false as const),
           fc.record({ qps: fc.integer({ min: 1, max: 50 }), burst: fc.integer({ min: 1, max: 20 }) }),
         ),

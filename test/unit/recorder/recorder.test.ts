@@ -406,6 +406,17 @@ describe('Recorder validation', () => {
     expect(() => new Recorder({ sink: new MemorySink() }, reporter, { nope: 1 } as RecorderOptions)).toThrow(
       /options.nope: unknown option/,
     );
+    const budget = (writeBudget: unknown) => () =>
+      new Recorder({ sink: new MemorySink() }, reporter, { writeBudget } as RecorderOptions);
+    expect(budget('fast')).toThrow(ValidationError);
+    expect(budget('fast')).toThrow(
+      /options.writeBudget: must be 'adaptive', limiter options, \{ qps, burst \} or false/,
+    );
+    expect(budget({ maxWritesPerSecond: -1 })).toThrow(
+      /options.writeBudget.maxWritesPerSecond: must be a positive number/,
+    );
+    expect(budget({ qps: 0, burst: 1 })).toThrow(/options.writeBudget.qps/);
+    expect(budget({ maxWritesPerSecond: 50 })).not.toThrow();
   });
 
   it('emit never throws, even for invalid input, and reports to onError', async () => {
@@ -445,6 +456,15 @@ describe('Recorder schedule with writes in flight', () => {
 });
 
 describe('Recorder write budget', () => {
+  it('adaptive by default: a startup burst of 5,000 distinct Events is written whole, never shed', async () => {
+    const sink = new MemorySink();
+    const recorder = new Recorder({ sink }, reporter, { clock: new ManualClock() });
+    for (let i = 0; i < 5_000; i++) recorder.emit(backOff, { ...pod, name: `burst-${i}`, uid: `uid-${i}` });
+    await recorder.idle();
+    expect(sink.events.size).toBe(5_000);
+    expect(recorder.stats()).toMatchObject({ created: 5_000, dropped: { overload: 0 } });
+  });
+
   const object = (i: number): ObjectReference => ({
     apiVersion: 'v1',
     kind: 'Pod',

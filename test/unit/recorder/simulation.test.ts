@@ -5,12 +5,12 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { planArb, planFor } from '../../sim/plan.ts';
-import { REGRESSION_SEEDS } from '../../sim/regressions.ts';
+import { REGRESSIONS } from '../../sim/regressions.ts';
 import { runPlan } from '../../sim/run.ts';
 
 describe('Recorder under simulated faults', () => {
-  it.each(REGRESSION_SEEDS)('regression seed $seed: $found', async ({ seed }) => {
-    const result = await runPlan(planFor(seed));
+  it.each(REGRESSIONS)('regression (seed $seed): $found', async ({ plan }) => {
+    const result = await runPlan(plan);
     expect(result.violations, result.trace.join('\n')).toEqual([]);
   });
 
