@@ -2,9 +2,9 @@
  * What a failed write leads to, per error class, as pure functions. Waiting fixes 429, 5xx, network
  * failures and timeouts, and a 404 or 409 left over from a race (the next attempt creates or claims
  * the Event). A 403 is RBAC saying no, except right after an apiserver restart, when RBAC answers
- * 403 for a moment: once this Recorder has written successfully, 403s are retried for
- * FORBIDDEN_SPELL_MS. 422 (and 400) mean the server rejects the Event: retrying cannot help. Any
- * other failure (TLS, 401, a name that stays taken) ends the series too.
+ * 403 for a moment: once a request with the same verb (POST, PATCH) has succeeded, 403s are
+ * retried for FORBIDDEN_SPELL_MS. 422 (and 400) mean the server rejects the Event: retrying cannot
+ * help. Any other failure (TLS, 401, another 4xx) ends the series too.
  */
 import { ApiError, NetworkError, TlsError, type LostReason } from '../errors.ts';
 import { retryDelay } from './schedule.ts';

@@ -3,7 +3,8 @@
  * finds the Event gone (404: expired after --event-ttl or deleted) creates it again under the same
  * name with the current count. A create that finds the name taken (409) claims the Event when it is
  * ours — a JSON Patch whose `test` operations check the reporter and the key fields, so no `get`
- * permission is needed — and otherwise picks a new name.
+ * permission is needed — and otherwise picks a new name. The write after a failed one claims the
+ * same way instead of a plain patch (`verify`).
  */
 import { isAlreadyExists, isInvalid, isNotFound } from '../errors.ts';
 import type { JsonPatchOperation } from '../types.ts';
