@@ -76,11 +76,19 @@ describe('API Priority and Fairness: one seat for events-writer (Reject) and for
 
   it('Queue (1 queue of 10): 100 creates in flight at once get 429s beyond the queue, and the queued ones through', async () => {
     const writer = await connectAs('cert-writer', { info: server.harness.info, retry: false, maxConnections: false });
-    const tally = await burst(100, (i) => writer.events.create(newEvent(eventName(`apf-queue-${i}`))));
-    console.log(`APF Queue, 100 concurrent creates: ${JSON.stringify(tally)}`);
-    expect(tally.other).toEqual([]);
-    expect(tally.throttled).toBeGreaterThan(0);
-    expect(tally.ok).toBeGreaterThan(0);
+    // On a loaded machine the first burst's TLS handshakes spread its requests out, so the queue may
+    // keep up; later bursts go over warm connections. Up to five bursts, until the server refuses some.
+    let throttled = 0;
+    let ok = 0;
+    for (let round = 0; round < 5 && throttled === 0; round++) {
+      const tally = await burst(100, (i) => writer.events.create(newEvent(eventName(`apf-queue-${round}-${i}`))));
+      console.log(`APF Queue, 100 concurrent creates (burst ${round + 1}): ${JSON.stringify(tally)}`);
+      expect(tally.other).toEqual([]);
+      throttled += tally.throttled;
+      ok += tally.ok;
+    }
+    expect(throttled).toBeGreaterThan(0);
+    expect(ok).toBeGreaterThan(0);
   });
 
   it('admin (exempt) is not throttled by the same burst', async () => {
