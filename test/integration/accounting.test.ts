@@ -144,7 +144,7 @@ describe('every occurrence accounted for, on the real apiserver', () => {
     const began = performance.now();
     const report = await recorder.close({ timeoutMs: 2_000 });
     const tookMs = performance.now() - began;
-    expect(tookMs).toBeLessThan(3_000);
+    expect(tookMs).toBeLessThan(4_000); // the 2 s deadline, with room for a loaded machine
     expect(report).toEqual({
       series: 2,
       written: 0,
