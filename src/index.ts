@@ -17,6 +17,7 @@ export {
   type WatchOptions,
   type WriteOptions,
 } from './events-api.ts';
+export { CoreEventsApi, type CorePatchRequest } from './core-events-api.ts';
 export {
   AbortedError,
   ApiError,
@@ -45,6 +46,11 @@ export {
   type ApiErrorDetails,
 } from './errors.ts';
 export type {
+  CoreEvent,
+  CoreEventList,
+  CoreEventMergePatch,
+  CoreEventSeries,
+  CoreEventSource,
   DeleteOptions,
   Event,
   EventApplyConfiguration,
