@@ -87,6 +87,7 @@ export {
 } from './recorder/options.ts';
 export type { RecorderStats } from './recorder/stats.ts';
 export type { EventSink } from './recorder/sink.ts';
+export type { CoreEventSink } from './recorder/core-v1-sink.ts';
 export { ManualClock, type RecorderClock } from './recorder/clock.ts';
 export {
   formatMicroTime,

@@ -75,6 +75,14 @@ export interface RecorderOptions {
   /** @default 'default' */
   clusterScopedNamespace?: 'default' | 'kube-system';
   /**
+   * Write through core/v1 (`/api/v1`) and fill the legacy fields too: `count`, `firstTimestamp`,
+   * `lastTimestamp` and `source`, which events.k8s.io/v1 cannot set and which many consumers read
+   * (the OpenTelemetry Collector's k8s_events receiver, event exporters, `--sort-by=.lastTimestamp`).
+   * Needs `create` and `patch` on `events` in apiGroup `""` instead of `events.k8s.io`.
+   * @default false
+   */
+  legacyFields?: boolean;
+  /**
    * Called with every failed write (the count stays in memory and is retried), every input emit()
    * refused, and every loss: an EventsLostError per series, with how many occurrences were lost and why.
    */
@@ -94,6 +102,7 @@ export interface ResolvedRecorderOptions {
   spamFilter: Required<SpamFilterOptions> | false;
   noteInKey: boolean;
   clusterScopedNamespace: 'default' | 'kube-system';
+  legacyFields: boolean;
   onError: ((error: KubeEventsError) => void) | undefined;
   logger: RecorderLogger;
 }
@@ -111,6 +120,7 @@ const KNOWN = new Set<string>([
   'spamFilter',
   'noteInKey',
   'clusterScopedNamespace',
+  'legacyFields',
   'onError',
   'logger',
 ] satisfies (keyof RecorderOptions)[]);
@@ -161,6 +171,10 @@ export function resolveRecorderOptions(options: RecorderOptions = {}): ResolvedR
       'must be "default" or "kube-system" (the only namespaces the apiserver accepts for them)',
     );
   }
+  const legacyFields = options.legacyFields ?? false;
+  if (typeof legacyFields !== 'boolean') {
+    throw new ValidationError('options.legacyFields', `must be true or false, got ${JSON.stringify(legacyFields)}`);
+  }
   return {
     minWriteIntervalMs: min,
     maxWriteIntervalMs: max,
@@ -182,6 +196,7 @@ export function resolveRecorderOptions(options: RecorderOptions = {}): ResolvedR
           },
     noteInKey: options.noteInKey ?? false,
     clusterScopedNamespace: namespace,
+    legacyFields,
     onError: options.onError,
     logger: options.logger ?? {},
   };
