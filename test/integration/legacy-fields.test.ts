@@ -4,15 +4,16 @@
  * built from the Go module proxy, see test/consumers/otel-k8sevents), core/v1 readers and kubectl.
  * The README's table ("What each consumer sees") is these results.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Connection } from '../../src/connection/index.ts';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { connect, type Connection } from '../../src/connection/index.ts';
 import { isForbidden } from '../../src/errors.ts';
 import { objectRef } from '../../src/recorder/object-ref.ts';
 import { Recorder } from '../../src/recorder/recorder.ts';
-import type { ObjectReference } from '../../src/types.ts';
+import type { CoreEvent, ObjectReference } from '../../src/types.ts';
 import { parseMicroTime } from '../../src/util/micro-time.ts';
 import { ensureConsumer } from '../consumers/build.ts';
 import { startReceiver, type ReceiverRecord, type RunningReceiver } from '../consumers/otel-receiver.ts';
+import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.ts';
 import { closeConnections, connectAs, freshNamespace, kube, kubectl } from './env.ts';
 
 const reporter = { controller: 'kube-events.test/legacy', instance: 'legacy-0' };
@@ -189,6 +190,80 @@ describe('a series of 50 as consumers see it', () => {
       ).toEqual(expected);
     },
   );
+});
+
+describe('legacyFields: recovery on the real apiserver (core/v1 paths in the claim and the re-create)', () => {
+  let proxy: FaultProxy;
+  let viaProxy: Connection;
+  beforeEach(async () => {
+    proxy = await startFaultProxy({
+      upstream: kube().info.server,
+      caFile: kube().info.caFile,
+      allowRemote: kube().external,
+    });
+    viaProxy = await connect({
+      kubeconfig: proxy.kubeconfig(kube().info.tokens.admin, ns),
+      rateLimit: false,
+      retry: { maxRetries: 1, baseDelayMs: 100 },
+    });
+  });
+  afterEach(async () => {
+    await viaProxy.close();
+    await proxy.close();
+  });
+
+  /** The one core/v1 Event of ours about `name`, checked to agree with itself. */
+  async function onlyEvent(name: string): Promise<CoreEvent> {
+    const list = await admin.coreEvents.list({ namespace: ns, fieldSelector: `involvedObject.name=${name}` });
+    expect(list.items).toHaveLength(1);
+    const [event] = list.items;
+    expect(event?.count).toBe(event?.series?.count ?? 1);
+    expect(event?.lastTimestamp).toBe(`${(event?.series?.lastObservedTime ?? event?.eventTime ?? '').slice(0, 19)}Z`);
+    return event!;
+  }
+
+  const ref = (name: string): ObjectReference => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    namespace: ns,
+    name,
+    uid: `uid-${name}`,
+  });
+  const recorder = () => new Recorder(viaProxy, reporter, { legacyFields: true, minWriteIntervalMs: 100 });
+
+  it('a reset after an applied create: the retry gets 409 and claims the Event (JSON Patch tests on core/v1 paths)', async () => {
+    proxy.setRule((request) =>
+      request.method === 'POST' && request.nthOfMethod === 1 ? { kind: 'reset-after' } : undefined,
+    );
+    const r = recorder();
+    for (let i = 0; i < 5; i++) await r.publish(backOff, ref('claimed'));
+    await r.close();
+    expect(proxy.reachedServer({ method: 'POST' })).toBe(2);
+    expect((await onlyEvent('claimed')).count).toBe(5);
+    expect(r.stats().lost).toEqual({ 'shutdown-deadline': 0, forbidden: 0, invalid: 0, abandoned: 0 });
+  });
+
+  it('a reset after an applied series patch: the next write claims with series, count and lastTimestamp', async () => {
+    proxy.setRule((request) =>
+      request.method === 'PATCH' && request.nthOfMethod === 1 ? { kind: 'reset-after' } : undefined,
+    );
+    const r = recorder();
+    for (let i = 0; i < 6; i++) await r.publish(backOff, ref('verified'));
+    await r.close();
+    expect((await onlyEvent('verified')).count).toBe(6);
+  });
+
+  it('an Event deleted between publishes is re-created under its name with the whole count', async () => {
+    const r = recorder();
+    const first = await r.publish(backOff, ref('recreated'));
+    await r.publish(backOff, ref('recreated'));
+    await kubectl(['delete', 'events', first.name, '-n', ns]);
+    await r.publish(backOff, ref('recreated'));
+    await r.close();
+    const event = await onlyEvent('recreated');
+    expect(event.metadata?.name).toBe(first.name);
+    expect(event).toMatchObject({ count: 3, series: { count: 3 } });
+  });
 });
 
 describe('legacyFields: bad input', () => {
