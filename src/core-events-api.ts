@@ -1,6 +1,6 @@
 /**
  * The core/v1 Event operations (`/api/v1`), over the generated calls. Most consumers (the
- * OpenTelemetry Collector's k8s_events receiver, event exporters, `kubectl get events`) read this
+ * OpenTelemetry Collector's k8s_events receiver, `kubectl get events --sort-by`) read this
  * view; only it can write `count`, `firstTimestamp`, `lastTimestamp` and `source`, which
  * events.k8s.io/v1 keeps unset. Errors, timeouts and the patch types behave as in EventsApi.
  */

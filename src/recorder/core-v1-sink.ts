@@ -3,7 +3,7 @@
  * events.k8s.io/v1, carrying the legacy fields too. events.k8s.io/v1 requires `count`,
  * `firstTimestamp`, `lastTimestamp` and `source` unset on create and immutable on update, so its
  * Events read through core/v1 as `count: null, lastTimestamp: null`; many consumers (the
- * OpenTelemetry Collector's k8s_events receiver, event exporters, `kubectl get events
+ * OpenTelemetry Collector's k8s_events receiver, other core/v1 clients, `kubectl get events
  * --sort-by=.lastTimestamp`) read only those. core/v1 writes pass the legacy validation only, which
  * accepts both sets together.
  *

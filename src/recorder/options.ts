@@ -77,7 +77,7 @@ export interface RecorderOptions {
   /**
    * Write through core/v1 (`/api/v1`) and fill the legacy fields too: `count`, `firstTimestamp`,
    * `lastTimestamp` and `source`, which events.k8s.io/v1 cannot set and which many consumers read
-   * (the OpenTelemetry Collector's k8s_events receiver, event exporters, `--sort-by=.lastTimestamp`).
+   * (the OpenTelemetry Collector's k8s_events receiver, other core/v1 clients, `--sort-by=.lastTimestamp`).
    * Needs `create` and `patch` on `events` in apiGroup `""` instead of `events.k8s.io`.
    * @default false
    */
