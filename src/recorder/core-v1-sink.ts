@@ -13,6 +13,7 @@
  * sets `count` and `lastTimestamp` in the same request.
  */
 import type { CorePatchRequest } from '../core-events-api.ts';
+import { ValidationError } from '../errors.ts';
 import type { PatchRequest } from '../events-api.ts';
 import type { CoreEvent, Event, EventMergePatch, JsonPatchOperation, MicroTime, Time } from '../types.ts';
 import { formatTime, parseMicroTime } from '../util/micro-time.ts';
@@ -120,7 +121,7 @@ export function coreV1Sink(core: CoreEventSink): EventSink {
       if (request.type === 'json') translated = { ...common, type: 'json', patch: toCoreJsonPatch(request.patch) };
       else if (request.type === 'merge' || request.type === 'strategic-merge')
         translated = { ...common, type: request.type, patch: toCoreMergePatch(request.patch) };
-      else throw new TypeError(`legacyFields: a ${type} patch has no core/v1 form`);
+      else throw new ValidationError('patch.type', `legacyFields: a ${type} patch has no core/v1 form here`);
       return fromCoreEvent(await core.patch(translated));
     },
   };

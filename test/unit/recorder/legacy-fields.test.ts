@@ -5,7 +5,13 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError, type KubeEventsError } from '../../../src/errors.ts';
 import { ManualClock } from '../../../src/recorder/clock.ts';
-import { fromCoreEvent, toCoreEvent, toCoreJsonPatch, toCoreMergePatch } from '../../../src/recorder/core-v1-sink.ts';
+import {
+  coreV1Sink,
+  fromCoreEvent,
+  toCoreEvent,
+  toCoreJsonPatch,
+  toCoreMergePatch,
+} from '../../../src/recorder/core-v1-sink.ts';
 import type { RecordedEvent } from '../../../src/recorder/event.ts';
 import { Recorder } from '../../../src/recorder/recorder.ts';
 import type { CoreEvent, Event, MicroTime, ObjectReference } from '../../../src/types.ts';
@@ -112,6 +118,19 @@ describe('legacyFields: bad input', () => {
     expect(() => new Recorder({ coreSink }, reporter, options)).toThrow(
       /options\.legacyFields: must be true or false, got "yes"/,
     );
+  });
+
+  it('a server-side apply has no core/v1 form in the sink: a ValidationError naming patch.type, nothing sent', async () => {
+    const sent: unknown[] = [];
+    const recording = {
+      create: (e: CoreEvent) => (sent.push(e), Promise.resolve(e)),
+      patch: (request: unknown) => (sent.push(request), Promise.reject(new Error('sent'))),
+    };
+    const patch = { apiVersion: 'events.k8s.io/v1' as const, kind: 'Event' as const, metadata: { name: 'e' } };
+    await expect(
+      coreV1Sink(recording).patch({ namespace: 'n', name: 'e', type: 'apply', patch, fieldManager: 'me' }),
+    ).rejects.toThrow(/patch\.type: legacyFields: a apply patch/);
+    expect(sent).toEqual([]);
   });
 
   it('an events.k8s.io-only target in the mode, and a core/v1 target without it, are refused', () => {
