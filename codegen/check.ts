@@ -1,12 +1,14 @@
 /**
  * codegen:check — src/generated must be exactly what the generator makes from the newest spec,
- * and every version in openapi/ must generate a client that type-checks.
+ * and every version in openapi/ must have its core/v1 Event slice and generate a client that type-checks.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { generate, REPOSITORY_OUTPUT } from './generate.ts';
 import {
+  CORE_SPEC_FILE_NAME,
+  coreSpecBeside,
   GENERATED_DIR,
   listVersions,
   newestVersion,
@@ -102,6 +104,12 @@ export async function check({
   try {
     const newest = newestVersion(openapiDir);
     for (const version of listVersions(openapiDir)) {
+      // Without the core/v1 slice the client would lack coreEvents (legacyFields) for this version.
+      if (coreSpecBeside(specPathForVersion(version, openapiDir)) === undefined) {
+        problems.push(
+          `${version}: openapi/${version}/${CORE_SPEC_FILE_NAME} is missing: run npm run spec:pull against a ${version} apiserver`,
+        );
+      }
       const outDir = join(workDir, version, 'generated');
       mkdirSync(join(workDir, version), { recursive: true });
       const result = await generate(specPathForVersion(version, openapiDir), outDir, REPOSITORY_OUTPUT);

@@ -3,6 +3,7 @@
  * The files under openapi/ stay byte for byte as the apiserver served them; every quirk
  * fixed here is listed in docs/codegen.md with the server behaviour that motivates it.
  */
+import { mergeCoreSpec } from './core-spec.ts';
 
 /** The loosely typed slice of an OpenAPI 3.0 document that the fixes touch. */
 export interface OpenApiDocument {
@@ -44,12 +45,15 @@ interface Operation {
 
 const SCHEMA_PREFIX = '#/components/schemas/';
 export const EVENT_SCHEMA = 'io.k8s.api.events.v1.Event';
+/** The core/v1 Event (`/api/v1`), present when the core slice was merged in (core-spec.ts). */
+export const CORE_EVENT_SCHEMA = 'io.k8s.api.core.v1.Event';
 export const MICRO_TIME_SCHEMA = 'io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime';
 export const TIME_SCHEMA = 'io.k8s.apimachinery.pkg.apis.meta.v1.Time';
 /** Suffix of the deep-partial copies made for merge and strategic-merge patch bodies. */
 export const PARTIAL_SUFFIX = 'Partial';
 export const JSON_PATCH_OPERATION_SCHEMA = 'kube-events.JsonPatchOperation';
 export const PATCH_BODY_SCHEMA = 'kube-events.EventPatchBody';
+export const CORE_PATCH_BODY_SCHEMA = 'kube-events.CoreEventPatchBody';
 /** Property that brands the time strings; produced only by src/micro-time.ts. */
 export const TIME_BRAND_PROPERTY = '__kubeTimeFormat';
 
@@ -61,15 +65,24 @@ export class SpecShapeError extends Error {
 }
 
 function operations(doc: OpenApiDocument): Operation[] {
-  const found: Operation[] = [];
+  return operationsWithPaths(doc).map(([, op]) => op);
+}
+
+function operationsWithPaths(doc: OpenApiDocument): [string, Operation][] {
+  const found: [string, Operation][] = [];
   for (const path of Object.keys(doc.paths).sort()) {
     const item = doc.paths[path] ?? {};
     for (const method of HTTP_METHODS) {
       const op = item[method];
-      if (op !== undefined) found.push(op as Operation);
+      if (op !== undefined) found.push([path, op as Operation]);
     }
   }
   return found;
+}
+
+/** Core/v1 operations live under `/api/v1/`, events.k8s.io ones under `/apis/`. */
+function isCorePath(path: string): boolean {
+  return path.startsWith('/api/v1/');
 }
 
 /**
@@ -157,8 +170,10 @@ function toPartial(schema: JsonSchema, partialNames: Map<string, string>): JsonS
  */
 export function typePatchBodies(doc: OpenApiDocument): OpenApiDocument {
   const schemas = doc.components.schemas;
+  const roots = [EVENT_SCHEMA, ...(schemas[CORE_EVENT_SCHEMA] !== undefined ? [CORE_EVENT_SCHEMA] : [])];
   const partialNames = new Map<string, string>();
-  for (const name of [...reachableSchemas(doc, EVENT_SCHEMA)].sort()) {
+  const reachable = new Set(roots.flatMap((root) => [...reachableSchemas(doc, root)]));
+  for (const name of [...reachable].sort()) {
     const schema = schemas[name];
     // Scalars (Time, MicroTime, FieldsV1 …) stay as they are: only objects get partial copies.
     if (schema?.properties !== undefined) partialNames.set(name, name + PARTIAL_SUFFIX);
@@ -171,22 +186,25 @@ export function typePatchBodies(doc: OpenApiDocument): OpenApiDocument {
     };
   }
   schemas[JSON_PATCH_OPERATION_SCHEMA] = jsonPatchOperationSchema();
-  schemas[PATCH_BODY_SCHEMA] = {
-    description:
-      'Body of a patch of an Event: a deep partial Event (merge, strategic merge), an RFC 6902 operation list (JSON Patch) or a whole Event (apply).',
+  const bodyFor = (root: string, what: string): JsonSchema => ({
+    description: `Body of a patch of ${what}: a deep partial Event (merge, strategic merge), an RFC 6902 operation list (JSON Patch) or a whole Event (apply).`,
     oneOf: [
-      { $ref: SCHEMA_PREFIX + EVENT_SCHEMA + PARTIAL_SUFFIX },
+      { $ref: SCHEMA_PREFIX + root + PARTIAL_SUFFIX },
       { type: 'array', items: { $ref: SCHEMA_PREFIX + JSON_PATCH_OPERATION_SCHEMA } },
     ],
-  };
+  });
+  schemas[PATCH_BODY_SCHEMA] = bodyFor(EVENT_SCHEMA, 'an Event');
+  if (roots.includes(CORE_EVENT_SCHEMA))
+    schemas[CORE_PATCH_BODY_SCHEMA] = bodyFor(CORE_EVENT_SCHEMA, 'a core/v1 Event');
 
   let patched = 0;
-  for (const op of operations(doc)) {
+  for (const [path, op] of operationsWithPaths(doc)) {
     const content = op.requestBody?.content;
     if (content?.['application/merge-patch+json'] === undefined) continue;
+    const body = isCorePath(path) ? CORE_PATCH_BODY_SCHEMA : PATCH_BODY_SCHEMA;
     op.requestBody = {
       ...op.requestBody,
-      content: { 'application/merge-patch+json': { schema: { $ref: SCHEMA_PREFIX + PATCH_BODY_SCHEMA } } },
+      content: { 'application/merge-patch+json': { schema: { $ref: SCHEMA_PREFIX + body } } },
     };
     patched += 1;
   }
@@ -272,9 +290,9 @@ export function dropDeprecatedWatchPaths(doc: OpenApiDocument): OpenApiDocument 
   return doc;
 }
 
-/** All fixes, in order, on a deep copy: the caller's object is never changed. */
-export function normalizeSpec(input: unknown): OpenApiDocument {
+/** All fixes, in order (after merging the core/v1 Event slice, when given), on a deep copy: the caller's object is never changed. */
+export function normalizeSpec(input: unknown, core?: OpenApiDocument): OpenApiDocument {
   assertEventsSpec(input);
-  const doc = structuredClone(input);
+  const doc = core !== undefined ? mergeCoreSpec(input, core) : structuredClone(input);
   return brandTimes(typePatchBodies(sendJsonForWildcardBodies(dropDeprecatedWatchPaths(doc))));
 }

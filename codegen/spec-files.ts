@@ -1,9 +1,10 @@
 /**
  * The openapi/ folder: one folder per Kubernetes version, each holding the events.k8s.io/v1
- * document exactly as a kube-apiserver served it and a source.json describing where it came from.
+ * document exactly as a kube-apiserver served it, the Event slice of its core/v1 document (see
+ * core-spec.ts) and a source.json describing where both came from.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,6 +15,9 @@ export const SPEC_FILE_NAME = 'events.k8s.io-v1.json';
 export const SOURCE_FILE_NAME = 'source.json';
 /** The path the apiserver serves the document at (OpenAPI v3 discovery, per group/version). */
 export const SPEC_URL_PATH = '/openapi/v3/apis/events.k8s.io/v1';
+/** The core/v1 Event operations and the schemas they reach, cut from {@link CORE_SPEC_URL_PATH}. */
+export const CORE_SPEC_FILE_NAME = 'core-v1-events.json';
+export const CORE_SPEC_URL_PATH = '/openapi/v3/api/v1';
 
 /** What openapi/<version>/source.json records about a pulled document. */
 export interface SpecSource {
@@ -27,6 +31,8 @@ export interface SpecSource {
   sha256: string;
   /** The document's file name beside source.json. */
   file: string;
+  /** The core/v1 slice: where its document was read, the sha256 of the served bytes, the file. */
+  core?: { pulledFrom: string; servedSha256: string; file: string };
 }
 
 /** A spec file that is missing, unreadable or not the events.k8s.io/v1 OpenAPI v3 document. */
@@ -91,6 +97,12 @@ export function specPathForVersion(version: string, openapiDir: string = OPENAPI
   return join(openapiDir, version, SPEC_FILE_NAME);
 }
 
+/** The core/v1 Event slice beside a spec file, when there is one. */
+export function coreSpecBeside(specFile: string): string | undefined {
+  const file = join(dirname(specFile), CORE_SPEC_FILE_NAME);
+  return existsSync(file) ? file : undefined;
+}
+
 export interface LoadedSpec {
   file: string;
   bytes: Buffer;
@@ -120,7 +132,8 @@ export function loadSpec(file: string): LoadedSpec {
 /** The version folder a spec file sits in, or its file name when it is outside openapi/. */
 export function describeSpec(file: string): string {
   const folder = basename(dirname(file));
-  return parseVersion(folder) !== undefined && basename(file) === SPEC_FILE_NAME
-    ? `openapi/${folder}/${SPEC_FILE_NAME}`
-    : basename(file);
+  const name = basename(file);
+  return parseVersion(folder) !== undefined && (name === SPEC_FILE_NAME || name === CORE_SPEC_FILE_NAME)
+    ? `openapi/${folder}/${name}`
+    : name;
 }

@@ -121,7 +121,7 @@ export const PATCH_CONTENT_TYPES: Readonly<Record<PatchType, string>> = {
 export const DEFAULT_FIELD_MANAGER = 'kube-events';
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
-interface GeneratedResult<T> {
+export interface GeneratedResult<T> {
   data?: T;
   error?: unknown;
   request?: Request;
@@ -165,6 +165,26 @@ function rootCauseCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/** Runs one generated call and turns its failures into typed errors (shared by the core/v1 API). */
+export async function callApi<T>(
+  method: string,
+  signal: AbortSignal | undefined,
+  run: () => Promise<GeneratedResult<T>>,
+): Promise<T> {
+  let result: GeneratedResult<T>;
+  try {
+    result = await run();
+  } catch (error) {
+    throw transportError(method, '(request not sent)', error, signal);
+  }
+  const url = result.request?.url ?? result.response?.url ?? '(unknown URL)';
+  if (result.response === undefined) throw transportError(method, url, result.error, signal);
+  if (!result.response.ok || result.error !== undefined) {
+    throw apiErrorFromResponse(method, url, result.response, result.error);
+  }
+  return result.data as T;
+}
+
 function transportError(method: string, url: string, error: unknown, signal: AbortSignal | undefined): Error {
   // The connection's fetch already throws typed errors (TLS, network after retries).
   if (error instanceof KubeEventsError && !(error instanceof AbortedError)) return error;
@@ -205,21 +225,6 @@ export class EventsApi {
     this.#timeoutMs = connection.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
-  async #call<T>(method: string, signal: AbortSignal | undefined, run: () => Promise<GeneratedResult<T>>): Promise<T> {
-    let result: GeneratedResult<T>;
-    try {
-      result = await run();
-    } catch (error) {
-      throw transportError(method, '(request not sent)', error, signal);
-    }
-    const url = result.request?.url ?? result.response?.url ?? '(unknown URL)';
-    if (result.response === undefined) throw transportError(method, url, result.error, signal);
-    if (!result.response.ok || result.error !== undefined) {
-      throw apiErrorFromResponse(method, url, result.response, result.error);
-    }
-    return result.data as T;
-  }
-
   #common(options: CallOptions | undefined) {
     return {
       client: this.#client,
@@ -242,7 +247,7 @@ export class EventsApi {
    */
   async create(event: Event, options?: WriteOptions & { namespace?: string }): Promise<Event> {
     const namespace = resolveNamespace(event, options?.namespace);
-    return this.#call('POST', options?.signal, () =>
+    return callApi('POST', options?.signal, () =>
       createEventsV1NamespacedEvent({
         ...this.#common(options),
         path: { namespace },
@@ -254,14 +259,12 @@ export class EventsApi {
 
   /** Reads one Event. @throws ApiError `NotFound` (404) */
   read(ref: EventRef, options?: CallOptions): Promise<Event> {
-    return this.#call('GET', options?.signal, () =>
-      readEventsV1NamespacedEvent({ ...this.#common(options), path: ref }),
-    );
+    return callApi('GET', options?.signal, () => readEventsV1NamespacedEvent({ ...this.#common(options), path: ref }));
   }
 
   /** Lists the Events of one namespace. */
   list(options: ListOptions & { namespace: string }): Promise<EventList> {
-    return this.#call('GET', options.signal, () =>
+    return callApi('GET', options.signal, () =>
       listEventsV1NamespacedEvent({
         ...this.#common(options),
         path: { namespace: options.namespace },
@@ -272,7 +275,7 @@ export class EventsApi {
 
   /** Lists the Events of all namespaces (needs cluster-wide `list`). */
   listForAllNamespaces(options?: ListOptions): Promise<EventList> {
-    return this.#call('GET', options?.signal, () =>
+    return callApi('GET', options?.signal, () =>
       listEventsV1EventForAllNamespaces({ ...this.#common(options), query: listQuery(options ?? {}) }),
     );
   }
@@ -289,7 +292,7 @@ export class EventsApi {
       ...this.#writeQuery(request, request.fieldManager),
       ...(request.type === 'apply' && request.force === true ? { force: true } : {}),
     };
-    return this.#call('PATCH', request.signal, () =>
+    return callApi('PATCH', request.signal, () =>
       patchEventsV1NamespacedEvent({
         ...this.#common(request),
         path: { namespace: request.namespace, name: request.name },
@@ -306,7 +309,7 @@ export class EventsApi {
     const namespace = resolveNamespace(event, undefined);
     const name = event.metadata?.name;
     if (name === undefined || name === '') throw new ValidationError('metadata.name', 'required to replace an Event');
-    return this.#call('PUT', options?.signal, () =>
+    return callApi('PUT', options?.signal, () =>
       replaceEventsV1NamespacedEvent({
         ...this.#common(options),
         path: { namespace, name },
@@ -318,7 +321,7 @@ export class EventsApi {
 
   /** Deletes one Event. @throws ApiError `NotFound` (404) */
   delete(ref: EventRef, options?: CallOptions & { dryRun?: boolean; body?: DeleteOptions }): Promise<Status> {
-    return this.#call('DELETE', options?.signal, () =>
+    return callApi('DELETE', options?.signal, () =>
       deleteEventsV1NamespacedEvent({
         ...this.#common(options),
         path: ref,
@@ -332,7 +335,7 @@ export class EventsApi {
   deleteCollection(
     options: CallOptions & { namespace: string; labelSelector?: string; fieldSelector?: string; dryRun?: boolean },
   ): Promise<Status> {
-    return this.#call('DELETE', options.signal, () =>
+    return callApi('DELETE', options.signal, () =>
       deleteEventsV1CollectionNamespacedEvent({
         ...this.#common(options),
         path: { namespace: options.namespace },
@@ -373,7 +376,7 @@ export class EventsApi {
     let url = '(watch)';
     let body: ReadableStream<Uint8Array>;
     try {
-      body = await this.#call('GET', options.signal, async () => {
+      body = await callApi('GET', options.signal, async () => {
         const result =
           options.namespace === undefined
             ? await listEventsV1EventForAllNamespaces({ ...common, query })
@@ -389,7 +392,7 @@ export class EventsApi {
   }
 }
 
-function resolveNamespace(event: Event, given: string | undefined): string {
+export function resolveNamespace(event: { metadata?: { namespace?: string } }, given: string | undefined): string {
   const own = event.metadata?.namespace;
   if (own !== undefined && given !== undefined && own !== given) {
     throw new ValidationError('metadata.namespace', `"${own}" differs from the namespace option "${given}"`);
@@ -401,7 +404,7 @@ function resolveNamespace(event: Event, given: string | undefined): string {
   return namespace;
 }
 
-function listQuery(options: ListOptions) {
+export function listQuery(options: ListOptions) {
   return {
     ...(options.labelSelector !== undefined ? { labelSelector: options.labelSelector } : {}),
     ...(options.fieldSelector !== undefined ? { fieldSelector: options.fieldSelector } : {}),

@@ -17,6 +17,7 @@ export {
   type WatchOptions,
   type WriteOptions,
 } from './events-api.ts';
+export { CoreEventsApi, type CorePatchRequest } from './core-events-api.ts';
 export {
   AbortedError,
   ApiError,
@@ -45,6 +46,11 @@ export {
   type ApiErrorDetails,
 } from './errors.ts';
 export type {
+  CoreEvent,
+  CoreEventList,
+  CoreEventMergePatch,
+  CoreEventSeries,
+  CoreEventSource,
   DeleteOptions,
   Event,
   EventApplyConfiguration,
@@ -81,6 +87,7 @@ export {
 } from './recorder/options.ts';
 export type { RecorderStats } from './recorder/stats.ts';
 export type { EventSink } from './recorder/sink.ts';
+export type { CoreEventSink } from './recorder/core-v1-sink.ts';
 export { ManualClock, type RecorderClock } from './recorder/clock.ts';
 export {
   formatMicroTime,

@@ -3,6 +3,11 @@
  * import from generated/; everything else uses these names.
  */
 import type {
+  IoK8sApiCoreV1Event,
+  IoK8sApiCoreV1EventList,
+  IoK8sApiCoreV1EventPartial,
+  IoK8sApiCoreV1EventSeries,
+  IoK8sApiCoreV1EventSource,
   IoK8sApiCoreV1ObjectReference,
   IoK8sApiEventsV1Event,
   IoK8sApiEventsV1EventList,
@@ -50,3 +55,12 @@ export type EventApplyConfiguration = Omit<EventMergePatch, 'apiVersion' | 'kind
   kind: 'Event';
   metadata: { name: string; namespace?: string } & NonNullable<EventMergePatch['metadata']>;
 };
+/** A core/v1 Event (`/api/v1`): the view most consumers read, with `count`, `firstTimestamp`, `lastTimestamp` and `source`. */
+export type CoreEvent = IoK8sApiCoreV1Event;
+export type CoreEventList = IoK8sApiCoreV1EventList;
+/** `series` of a core/v1 Event (same fields as events.k8s.io's). */
+export type CoreEventSeries = IoK8sApiCoreV1EventSeries;
+/** `source` of a core/v1 Event: `component` and `host` (events.k8s.io's `deprecatedSource`). */
+export type CoreEventSource = IoK8sApiCoreV1EventSource;
+/** Body of a JSON merge or strategic merge patch of a core/v1 Event. */
+export type CoreEventMergePatch = IoK8sApiCoreV1EventPartial;

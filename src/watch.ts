@@ -5,9 +5,9 @@
 import { KubeEventsError, ResourceExpiredError } from './errors.ts';
 import type { Event, Status } from './types.ts';
 
-/** A change to an Event, or a marker, as the apiserver streams it. */
-export type WatchEvent =
-  | { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: Event }
+/** A change to an Event (events.k8s.io/v1 by default, or a core/v1 one), or a marker, as the apiserver streams it. */
+export type WatchEvent<T = Event> =
+  | { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: T }
   /** Progress marker (with `allowWatchBookmarks`): resume from `object.metadata.resourceVersion`. */
   | { type: 'BOOKMARK'; object: WatchBookmark }
   /** The server ended the watch with a Status (410 Gone is thrown as {@link ResourceExpiredError} instead). */
@@ -62,16 +62,17 @@ function expiredError(status: Status, url: string): ResourceExpiredError {
  * Yields the watch events of a newline-delimited JSON body, whatever the chunking.
  * Ends quietly when `signal` aborts; throws {@link ResourceExpiredError} on a 410 ERROR event.
  */
-export async function* decodeWatchStream(
+export async function* decodeWatchStream<T = Event>(
   body: ReadableStream<Uint8Array>,
   options: { url: string; signal?: AbortSignal | undefined },
-): AsyncGenerator<WatchEvent, void, undefined> {
+): AsyncGenerator<WatchEvent<T>, void, undefined> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
-  const accept = (line: string): WatchEvent => {
+  const accept = (line: string): WatchEvent<T> => {
     const event = decodeLine(line, options.url);
     if (event.type === 'ERROR' && event.object.code === 410) throw expiredError(event.object, options.url);
-    return event;
+    // The object's shape is the server's: the caller's API (events.k8s.io or core/v1) names it.
+    return event as WatchEvent<T>;
   };
   let buffered = '';
   try {

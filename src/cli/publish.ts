@@ -47,6 +47,9 @@ Flags:
       --uid UID             the object's uid (kubectl describe matches Events by uid)
       --api-version V       apiVersion of the kind, e.g. example.com/v1: names any kind
       --cluster-scoped      the object has no namespace (kinds outside the known table)
+      --legacy-fields       write through core/v1 with count, firstTimestamp, lastTimestamp and source too
+                            (what core/v1 readers such as the OpenTelemetry k8s_events receiver read;
+                            needs create and patch on events in apiGroup "")
 
 Kinds: pods, nodes, deployments, statefulsets, daemonsets, replicasets, jobs, cronjobs, services,
 configmaps, secrets, namespaces, persistentvolumes, persistentvolumeclaims, serviceaccounts,
@@ -70,6 +73,7 @@ const PUBLISH_OPTIONS = {
   uid: { type: 'string' },
   'api-version': { type: 'string' },
   'cluster-scoped': { type: 'boolean' },
+  'legacy-fields': { type: 'boolean' },
 } as const;
 
 function eventType(value: string | undefined): EventType {
@@ -89,9 +93,13 @@ function count(value: string | undefined): number {
   return n;
 }
 
-/** `event.events.k8s.io/web-0.18… created (namespace shop, count 1)`. */
-const resultLine = (result: Pick<PublishResult, 'name' | 'namespace' | 'count'>, what: string): string =>
-  `event.events.k8s.io/${result.name} ${what} (namespace ${result.namespace}, count ${result.count})\n`;
+/** `event.events.k8s.io/web-0.18… created (namespace shop, count 1)`; `event/…` when written through core/v1. */
+const resultLine = (
+  result: Pick<PublishResult, 'name' | 'namespace' | 'count'>,
+  what: string,
+  legacyFields: boolean,
+): string =>
+  `${legacyFields ? 'event' : 'event.events.k8s.io'}/${result.name} ${what} (namespace ${result.namespace}, count ${result.count})\n`;
 
 /** Runs `kube-events publish` with the arguments after the command name. */
 export async function publishCommand(argv: string[], io: CliIo): Promise<number> {
@@ -153,11 +161,12 @@ async function publishAll(
     event: RecordedEvent;
     regarding: ObjectReference;
     occurrences: number;
-    values: { controller?: string | undefined; instance?: string | undefined };
+    values: { controller?: string | undefined; instance?: string | undefined; 'legacy-fields'?: boolean | undefined };
     io: CliIo;
   },
 ): Promise<number> {
   const { event, regarding, occurrences, values, io } = run;
+  const legacyFields = values['legacy-fields'] === true;
   let unreported: Error | undefined;
   const controller = values.controller ?? DEFAULT_CONTROLLER;
   // --instance wins; else what a controller gets: POD_NAME, then the hostname.
@@ -165,14 +174,14 @@ async function publishAll(
     values.instance !== undefined && values.instance !== ''
       ? { controller, instance: values.instance }
       : reporterFromEnv(controller, io.env);
-  const recorder = new Recorder(conn, reporter, { onError: (error) => (unreported = error) });
+  const recorder = new Recorder(conn, reporter, { onError: (error) => (unreported = error), legacyFields });
   let last: PublishResult | undefined;
   for (let i = 0; i < occurrences; i++) {
     const result = await recorder.publish(event, regarding);
     // The first create failed after the connection's retries (unreachable, 5xx): fail now rather
     // than wait for the Recorder's later attempts.
     if (result.count === 1 && result.write === 'coalesced') throw unreported ?? new Error('the Event was not created');
-    io.stdout.write(resultLine(result, result.write));
+    io.stdout.write(resultLine(result, result.write, legacyFields));
     last = result;
   }
   try {
@@ -181,6 +190,6 @@ async function publishAll(
     // close() names how many series are behind; the cause says why.
     throw unreported ?? error;
   }
-  if (last !== undefined && last.write === 'coalesced') io.stdout.write(resultLine(last, 'written'));
+  if (last !== undefined && last.write === 'coalesced') io.stdout.write(resultLine(last, 'written', legacyFields));
   return EXIT.ok;
 }

@@ -1,12 +1,16 @@
 /**
- * `kube-events spec pull` (and `npm run spec:pull`) — reads /version and the events.k8s.io/v1 OpenAPI v3 document from a live cluster
+ * `kube-events spec pull` (and `npm run spec:pull`) — reads /version, the events.k8s.io/v1 OpenAPI v3
+ * document and the Event slice of the core/v1 one (codegen/core-spec.ts) from a live cluster
  * (connected like kubectl: any kubeconfig auth, or in-cluster) and stores them as
  * openapi/<gitVersion>/. Nothing is written unless both reads succeed.
  */
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertEventsSpec } from '../../codegen/normalize.ts';
+import { filterCoreEventsSpec } from '../../codegen/core-spec.ts';
 import {
+  CORE_SPEC_FILE_NAME,
+  CORE_SPEC_URL_PATH,
   OPENAPI_DIR,
   parseVersion,
   sha256,
@@ -119,12 +123,30 @@ async function pullWith(connection: Connection, options: PullOptions): Promise<P
     );
   }
 
+  const coreResult = await get(connection, CORE_SPEC_URL_PATH);
+  const coreProblem = explainStatus(coreResult, CORE_SPEC_URL_PATH, access.server);
+  if (coreProblem !== undefined) throw new SpecPullError(coreProblem);
+  let coreSlice: string;
+  try {
+    coreSlice = `${JSON.stringify(filterCoreEventsSpec(JSON.parse(coreResult.body.toString('utf8'))), null, 2)}\n`;
+  } catch (error) {
+    throw new SpecPullError(
+      `${access.server}${CORE_SPEC_URL_PATH} did not return the core/v1 spec with Events: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+
   const source: SpecSource = {
     gitVersion,
     pulledFrom: `${access.server}${SPEC_URL_PATH}`,
     pulledAt: (options.now ?? (() => new Date()))().toISOString(),
     sha256: sha256(specResult.body),
     file: SPEC_FILE_NAME,
+    core: {
+      pulledFrom: `${access.server}${CORE_SPEC_URL_PATH}`,
+      servedSha256: sha256(coreResult.body),
+      file: CORE_SPEC_FILE_NAME,
+    },
   };
   const openapiDir = options.openapiDir ?? OPENAPI_DIR;
   mkdirSync(openapiDir, { recursive: true });
@@ -132,6 +154,7 @@ async function pullWith(connection: Connection, options: PullOptions): Promise<P
   const dir = join(openapiDir, version);
   try {
     writeFileSync(join(staging, SPEC_FILE_NAME), specResult.body);
+    writeFileSync(join(staging, CORE_SPEC_FILE_NAME), coreSlice);
     writeFileSync(join(staging, SOURCE_FILE_NAME), `${JSON.stringify(source, null, 2)}\n`);
     rmSync(dir, { recursive: true, force: true });
     renameSync(staging, dir);

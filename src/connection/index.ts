@@ -5,6 +5,7 @@
  */
 import type { KyInstance } from 'ky';
 import { ValidationError } from '../errors.ts';
+import { CoreEventsApi } from '../core-events-api.ts';
 import { EventsApi, DEFAULT_FIELD_MANAGER, DEFAULT_TIMEOUT_MS, type ApiConnection } from '../events-api.ts';
 import { VERSION } from '../version.ts';
 import { createKubeFetch, createKy, type HttpStats } from './http.ts';
@@ -73,6 +74,8 @@ export interface Connection extends ApiConnection {
   readonly origin: string;
   /** Typed events.k8s.io/v1 operations over this connection. */
   readonly events: EventsApi;
+  /** Typed core/v1 Event operations (`/api/v1`): what the Recorder's `legacyFields` mode writes. */
+  readonly coreEvents: CoreEventsApi;
   /** Requests, attempts, retries, 401 refreshes and TLS connections opened so far. */
   stats(): HttpStats & { connectionsOpened: number };
   /** Closes pooled connections and stops credential plugins. */
@@ -169,6 +172,7 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
   const connection: Connection = {
     ...base,
     events: new EventsApi(base),
+    coreEvents: new CoreEventsApi(base),
     stats: () => ({ ...stats, connectionsOpened: transport.connectionsOpened }),
     close: async () => {
       config.auth.close();

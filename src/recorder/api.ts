@@ -3,6 +3,7 @@ import type { ObjectReference } from '../types.ts';
 import type { CloseReport } from './engine.ts';
 import type { RecordedEvent } from './event.ts';
 import type { RecorderClock } from './clock.ts';
+import type { CoreEventSink } from './core-v1-sink.ts';
 import type { EventSink } from './sink.ts';
 import type { RecorderStats } from './stats.ts';
 
@@ -37,8 +38,14 @@ export interface EventRecorder {
   stats(): RecorderStats;
 }
 
-/** Where the Recorder writes: a connection from `connect()` (its `events`), or any EventSink. */
-export type RecorderTarget = { readonly events: EventSink } | { readonly sink: EventSink };
+/**
+ * Where the Recorder writes: a connection from `connect()` (its `events`, or its `coreEvents` with
+ * `legacyFields`), or any EventSink (a CoreEventSink with `legacyFields`).
+ */
+export type RecorderTarget =
+  | { readonly events: EventSink; readonly coreEvents?: CoreEventSink }
+  | { readonly sink: EventSink }
+  | { readonly coreSink: CoreEventSink };
 
 /** Test hooks: a clock (e.g. ManualClock) and the source of retry jitter (in [0, 1)). */
 export interface RecorderHooks {

@@ -87,6 +87,14 @@ export interface RecorderOptions {
   /** @default 'default' */
   clusterScopedNamespace?: 'default' | 'kube-system';
   /**
+   * Write through core/v1 (`/api/v1`) and fill the legacy fields too: `count`, `firstTimestamp`,
+   * `lastTimestamp` and `source`, which events.k8s.io/v1 cannot set and which many consumers read
+   * (the OpenTelemetry Collector's k8s_events receiver, other core/v1 clients, `--sort-by=.lastTimestamp`).
+   * Needs `create` and `patch` on `events` in apiGroup `""` instead of `events.k8s.io`.
+   * @default false
+   */
+  legacyFields?: boolean;
+  /**
    * Called with every failed write (the count stays in memory and is retried), every input emit()
    * refused, and every loss: an EventsLostError per series, with how many occurrences were lost and why.
    */
@@ -106,6 +114,7 @@ export interface ResolvedRecorderOptions {
   spamFilter: Required<SpamFilterOptions> | false;
   noteInKey: boolean;
   clusterScopedNamespace: 'default' | 'kube-system';
+  legacyFields: boolean;
   onError: ((error: KubeEventsError) => void) | undefined;
   logger: RecorderLogger;
 }
@@ -123,6 +132,7 @@ const KNOWN = new Set<string>([
   'spamFilter',
   'noteInKey',
   'clusterScopedNamespace',
+  'legacyFields',
   'onError',
   'logger',
 ] satisfies (keyof RecorderOptions)[]);
@@ -191,6 +201,10 @@ export function resolveRecorderOptions(options: RecorderOptions = {}): ResolvedR
       'must be "default" or "kube-system" (the only namespaces the apiserver accepts for them)',
     );
   }
+  const legacyFields = options.legacyFields ?? false;
+  if (typeof legacyFields !== 'boolean') {
+    throw new ValidationError('options.legacyFields', `must be true or false, got ${JSON.stringify(legacyFields)}`);
+  }
   return {
     minWriteIntervalMs: min,
     maxWriteIntervalMs: max,
@@ -212,6 +226,7 @@ export function resolveRecorderOptions(options: RecorderOptions = {}): ResolvedR
           },
     noteInKey: options.noteInKey ?? false,
     clusterScopedNamespace: namespace,
+    legacyFields,
     onError: options.onError,
     logger: options.logger ?? {},
   };

@@ -24,6 +24,7 @@ import { Outcomes } from './outcomes.ts';
 import { Series } from './series.ts';
 import { SpamFilter } from './spam-filter.ts';
 import { emptyStats, snapshotStats, type RecorderStats } from './stats.ts';
+import { sinkFor } from './target.ts';
 import { eventTemplate } from './template.ts';
 import { normalizeReporter, validateEvent } from './validate.ts';
 
@@ -41,7 +42,7 @@ export class Recorder implements EventRecorder {
   #closing: Promise<CloseReport> | undefined;
 
   /**
-   * @param target the connection from `connect()` (or `{ sink }` for custom transports and tests)
+   * @param target the connection from `connect()` (or `{ sink }` / `{ coreSink }` for custom transports and tests)
    * @param reporter who publishes; `controller` must be a qualified name (checked here)
    * @throws ValidationError for a bad reporter or option, naming it
    * @example
@@ -62,7 +63,7 @@ export class Recorder implements EventRecorder {
       options: this.#options,
       clock: this.#clock,
       random: random ?? Math.random,
-      sink: 'sink' in target ? target.sink : target.events,
+      sink: sinkFor(target, this.#options.legacyFields),
       observer: this.#outcomes.writes,
       permits: this.#permits,
       stats: this.#stats,
@@ -76,7 +77,8 @@ export class Recorder implements EventRecorder {
    * server, or counted into a series whose next write (or retry) is scheduled.
    * @throws ValidationError before any API call when the event breaks an apiserver rule
    * @throws ApiError when the write it waited for failed in a way retrying cannot fix (e.g. `Forbidden`:
-   *   the identity needs `create` and `patch` on `events.k8s.io` `events`); `onError` gets an EventsLostError
+   *   the identity needs `create` and `patch` on `events.k8s.io` `events`, or on `events` in apiGroup `""`
+   *   with `legacyFields`); `onError` gets an EventsLostError
    * @throws EventDroppedError when refused on purpose (overload, spam filter); RecorderClosedError after close()
    */
   publish(event: RecordedEvent, regarding: ObjectReference): Promise<PublishResult> {

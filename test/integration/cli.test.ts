@@ -177,6 +177,30 @@ describe('kube-events publish', () => {
     expect(event.regarding).toMatchObject({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'cli-series' });
   });
 
+  it('--legacy-fields --count 3: one core/v1 Event with count 3 and lastTimestamp (admin; events-writer is refused)', async () => {
+    const args = ['publish', 'pod/cli-legacy', '-n', ns, '--reason', 'Synced', '--action', 'Reconcile', '--count', '3'];
+    const run = await cli([...args, '--legacy-fields', ...as('admin')]);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines.map((line) => /^event\/(\S+) (\w+) \(namespace \S+, count (\d+)\)$/.exec(line)?.[3])).toEqual([
+      '1',
+      '2',
+      '3',
+      '3',
+    ]);
+    const name = /^event\/(\S+)/.exec(lines[0] ?? '')?.[1] ?? '';
+    const core = JSON.parse(await kubectl(['get', 'events', name, '-n', ns, '-o', 'json'])) as {
+      count?: number;
+      lastTimestamp?: string;
+      series?: { count: number };
+    };
+    expect(core).toMatchObject({ count: 3, series: { count: 3 } });
+    expect(core.lastTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    const denied = await cli([...args, '--legacy-fields', ...as('events-writer')]);
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toMatch(/cannot create resource "events" in API group ""/);
+  });
+
   it('-f a manifest from kubectl get -o yaml: the uid is kept, kubectl describe shows the Event', async () => {
     await kubectl(['create', 'configmap', 'cli-config', '-n', ns, '--from-literal', 'a=b']);
     const manifest = join(tmp, 'configmap.yaml');

@@ -72,7 +72,7 @@ export async function runPlan(plan: SimPlan): Promise<RunResult> {
     if (closing) lostAfterClose += error.occurrences;
   };
   const recorder = new Recorder(
-    { sink: server },
+    plan.api === 'core/v1' ? { coreSink: server.coreSink } : { sink: server },
     { controller: 'sim.kube-events.dev/recorder', instance: 'sim-0' },
     {
       clock,
@@ -82,6 +82,7 @@ export async function runPlan(plan: SimPlan): Promise<RunResult> {
       idleTimeoutMs: plan.recorder.idleTimeoutMs,
       writeBudget: plan.recorder.writeBudget,
       eventTtlMs: plan.server.ttlMs,
+      legacyFields: plan.api === 'core/v1',
       onError,
     },
   );
@@ -191,6 +192,7 @@ export async function runPlan(plan: SimPlan): Promise<RunResult> {
     if (outstanding.size > 0) fail(`${outstanding.size} publish/flush promise(s) never settled`);
     if (clock.pendingTimers > 0) fail(`${clock.pendingTimers} timer(s) left after close()`);
     checkAccounting();
+    for (const inconsistency of server.inconsistencies) fail(`core/v1 legacy fields disagree: ${inconsistency}`);
   } catch (error) {
     fail(`crash: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   } finally {

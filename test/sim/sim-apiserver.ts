@@ -5,13 +5,19 @@
  * by someone else, and faults: outages, 429 with and without Retry-After, 500/503, resets before
  * the request is sent and after the server applied it, timeouts (applied or not), 403 spells.
  * It keeps the history the invariant checker needs: the highest count ever stored under each name.
+ *
+ * It speaks events.k8s.io/v1 (as an EventSink) or core/v1 (`coreSink`, for `legacyFields`): in
+ * core/v1 the count that counts is the legacy `count` consumers read, and every stored Event must
+ * agree with itself (`count` = `series.count`, `lastTimestamp` = `series.lastObservedTime` to the
+ * second), else `inconsistencies` says which write broke it.
  */
 import { AbortedError, ApiError, NetworkError, TimeoutError } from '../../src/errors.ts';
+import type { CorePatchRequest } from '../../src/core-events-api.ts';
 import type { PatchRequest } from '../../src/events-api.ts';
 import type { ManualClock } from '../../src/recorder/clock.ts';
+import type { CoreEventSink } from '../../src/recorder/core-v1-sink.ts';
 import type { EventSink } from '../../src/recorder/sink.ts';
-import type { Event } from '../../src/types.ts';
-import { applyPatch } from '../helpers/apply-patch.ts';
+import type { CoreEvent, Event, JsonPatchOperation } from '../../src/types.ts';
 import type { Random } from './random.ts';
 
 export type FaultKind = 'outage' | 'throttle' | 'errors' | 'forbidden' | 'reset-after-apply' | 'timeouts';
@@ -68,17 +74,56 @@ function apiError(method: string, status: number, reason: string, retryAfterSeco
   });
 }
 
-/** The series key of a stored Event as the simulation names it: `<regarding name>/<reason>`. */
-export function simKey(event: Event): string {
-  return `${event.regarding?.name ?? ''}/${event.reason ?? ''}`;
+/** An Event as stored, in the API version it was written through. */
+type Stored = Event | CoreEvent;
+
+const FOREIGN = 'someone.else/controller';
+
+function isCore(event: Stored): event is CoreEvent {
+  return 'involvedObject' in event;
 }
 
-function countOf(event: Event): number {
-  return event.series?.count ?? 1;
+/** The series key of a stored Event as the simulation names it: `<regarding name>/<reason>`. */
+export function simKey(event: Stored): string {
+  const regarding = isCore(event) ? event.involvedObject : event.regarding;
+  return `${regarding?.name ?? ''}/${event.reason ?? ''}`;
+}
+
+/** The count a reader sees: `series.count` in events.k8s.io, the legacy `count` in core/v1. */
+function countOf(event: Stored): number {
+  return isCore(event) ? (event.count ?? 0) : (event.series?.count ?? 1);
+}
+
+function controllerOf(event: Stored): string | undefined {
+  return isCore(event) ? event.reportingComponent : event.reportingController;
+}
+
+/** What is wrong with a core/v1 Event whose legacy fields disagree with its series. */
+function coreInconsistency(event: CoreEvent): string | undefined {
+  const expected = event.series?.count ?? 1;
+  if (event.count !== expected) return `count ${String(event.count)} but series.count ${expected}`;
+  const last = event.series?.lastObservedTime ?? event.eventTime ?? '';
+  if (event.lastTimestamp !== `${last.slice(0, 19)}Z`)
+    return `lastTimestamp ${String(event.lastTimestamp)} for ${last}`;
+  return undefined;
+}
+
+function applyJsonPatch(event: Stored, operations: readonly JsonPatchOperation[], method: string): void {
+  for (const op of operations) {
+    const segments = op.path.split('/').slice(1);
+    let target: unknown = event;
+    for (const segment of segments.slice(0, -1)) target = (target as Record<string, unknown> | undefined)?.[segment];
+    const holder = target as Record<string, unknown> | undefined;
+    const last = segments.at(-1) ?? '';
+    if (op.op === 'test' && holder?.[last] !== op.value) throw apiError(method, 422, 'Invalid');
+    if (op.op === 'add' && holder !== undefined) holder[last] = op.value;
+  }
 }
 
 export class SimApiserver implements EventSink {
-  readonly events = new Map<string, { event: Event; lastWriteMs: number }>();
+  readonly events = new Map<string, { event: Stored; lastWriteMs: number }>();
+  /** core/v1 writes that left an Event whose legacy fields disagree with its series. */
+  readonly inconsistencies: string[] = [];
   /** Per series of ours (`<key>@<eventTime>`). */
   readonly history = new Map<string, StoredHistory>();
   /** The series each name of ours belongs to. */
@@ -119,35 +164,65 @@ export class SimApiserver implements EventSink {
   }
 
   create(event: Event, options?: { signal?: AbortSignal }): Promise<Event> {
+    return this.#create(event, options?.signal);
+  }
+
+  patch(request: PatchRequest): Promise<Event> {
+    if (request.type !== 'merge' && request.type !== 'json') throw new Error(`sim: no ${request.type} patch`);
+    return this.#patch(request);
+  }
+
+  /** The same server through core/v1 (`/api/v1`), as `legacyFields` writes it. */
+  readonly coreSink: CoreEventSink = {
+    create: (event, options) => this.#create(event, options?.signal),
+    patch: (request) => {
+      if (request.type !== 'merge' && request.type !== 'json') throw new Error(`sim: no ${request.type} patch`);
+      return this.#patch(request);
+    },
+  };
+
+  #create<E extends Stored>(event: E, signal: AbortSignal | undefined): Promise<E> {
     const name = event.metadata?.name ?? '';
     const namespace = event.metadata?.namespace ?? '';
     const id = `${namespace}/${name}`;
     const method = 'POST';
-    return this.#request(`POST ${name} count=${countOf(event)}`, id, options?.signal, () => {
+    return this.#request(`POST ${name} count=${countOf(event)}`, id, signal, () => {
       if (!this.events.has(id) && this.#random.float() < this.#config.collisionP) {
-        const foreign: Event = { ...event, reportingController: 'someone.else/controller', series: undefined };
+        const foreign: Stored = isCore(event)
+          ? { ...event, reportingComponent: FOREIGN, series: undefined, count: 1 }
+          : { ...event, reportingController: FOREIGN, series: undefined };
         this.events.set(id, { event: foreign, lastWriteMs: this.#clock.now() });
         this.#trace(`  server: someone else created ${name}`);
       }
       if (this.events.has(id)) throw apiError(method, 409, 'AlreadyExists');
-      if (event.series !== undefined && event.series.count < 2) throw apiError(method, 422, 'Invalid');
-      this.#store(id, structuredClone(event));
+      // events.k8s.io/v1 requires count ≥ 2 in a series; core/v1 (legacy validation) does not check it.
+      if (!isCore(event) && event.series !== undefined && event.series.count < 2)
+        throw apiError(method, 422, 'Invalid');
+      this.#store(id, structuredClone(event), 'POST');
       return event;
     });
   }
 
-  patch(request: PatchRequest): Promise<Event> {
+  #patch<E extends Stored>(
+    request: (PatchRequest | CorePatchRequest) &
+      ({ type: 'merge'; patch: object } | { type: 'json'; patch: readonly JsonPatchOperation[] }),
+  ): Promise<E> {
     const id = `${request.namespace}/${request.name}`;
     const method = 'PATCH';
-    const what = request.type === 'merge' ? `count=${request.patch.series?.count ?? '?'}` : 'claim';
+    const what =
+      request.type === 'merge'
+        ? `count=${(request.patch as { series?: { count?: number } }).series?.count ?? '?'}`
+        : 'claim';
     return this.#request(`PATCH(${request.type}) ${request.name} ${what}`, id, request.signal, () => {
       const found = this.events.get(id);
       if (found === undefined) throw apiError(method, 404, 'NotFound');
       const event = structuredClone(found.event);
-      if (applyPatch(event, request) !== undefined) throw apiError(method, 422, 'Invalid');
-      if (event.series !== undefined && event.series.count < 2) throw apiError(method, 422, 'Invalid');
-      this.#store(id, event);
-      return event;
+      if (request.type === 'merge') Object.assign(event, request.patch);
+      else applyJsonPatch(event, request.patch, method);
+      if (!isCore(event) && event.series !== undefined && event.series.count < 2)
+        throw apiError(method, 422, 'Invalid');
+      this.#store(id, event, `PATCH(${request.type})`);
+      return event as E;
     });
   }
 
@@ -172,9 +247,11 @@ export class SimApiserver implements EventSink {
     }
   }
 
-  #store(id: string, event: Event): void {
+  #store(id: string, event: Stored, write: string): void {
     this.events.set(id, { event, lastWriteMs: this.#clock.now() });
-    if (event.reportingController === 'someone.else/controller') return;
+    if (controllerOf(event) === FOREIGN) return;
+    const inconsistent = isCore(event) ? coreInconsistency(event) : undefined;
+    if (inconsistent !== undefined) this.inconsistencies.push(`${write} ${id}: ${inconsistent}`);
     const seriesId = `${simKey(event)}@${event.eventTime ?? ''}`;
     this.#seriesOfName.set(id, seriesId);
     const stored = this.history.get(seriesId) ?? { key: simKey(event), maxCount: 0, unacked: true, names: new Set() };
@@ -200,14 +277,14 @@ export class SimApiserver implements EventSink {
    * stops it, and its answer comes back after the other half. An abort rejects at once; what the
    * server did stays done.
    */
-  #request(label: string, id: string, signal: AbortSignal | undefined, apply: () => Event): Promise<Event> {
+  #request<E>(label: string, id: string, signal: AbortSignal | undefined, apply: () => E): Promise<E> {
     const n = ++this.#requests;
     const method = label.startsWith('POST') ? 'POST' : 'PATCH';
     const { min, max } = this.#config.latencyMs;
     const latency = this.#random.int(min, max);
     const fault = this.#fault();
     this.#trace(`#${n} ${label}${fault !== undefined ? ` [${fault.kind}]` : ''}`);
-    return new Promise<Event>((resolve, reject) => {
+    return new Promise<E>((resolve, reject) => {
       const timers: unknown[] = [];
       const later = (ms: number, fn: () => void): void => void timers.push(this.#clock.setTimeout(fn, ms));
       const settle = (outcome: () => void): void => {
@@ -232,7 +309,7 @@ export class SimApiserver implements EventSink {
         if (fault?.kind === 'errors')
           return fail(apiError(method, this.#random.float() < 0.5 ? 500 : 503, 'InternalError'));
         if (fault?.kind === 'forbidden') return fail(apiError(method, 403, 'Forbidden'));
-        let result: Event;
+        let result: E;
         try {
           const applyIt = fault?.kind !== 'timeouts' || this.#random.float() < 0.5;
           if (!applyIt) {

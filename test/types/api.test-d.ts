@@ -1,6 +1,7 @@
 import { describe, expectTypeOf, it } from 'vitest';
+import type { CorePatchRequest } from '../../src/core-events-api.ts';
 import type { PatchRequest } from '../../src/events-api.ts';
-import type { Event, JsonPatchOperation, MicroTime, Time } from '../../src/types.ts';
+import type { CoreEvent, Event, JsonPatchOperation, MicroTime, Time } from '../../src/types.ts';
 import { formatMicroTime, formatTime } from '../../src/micro-time.ts';
 
 const at = { namespace: 'n', name: 'e' } as const;
@@ -52,5 +53,26 @@ describe('MicroTime and Time are branded', () => {
     expectTypeOf<MicroTime>().toExtend<string>();
     expectTypeOf<Event['eventTime']>().toEqualTypeOf<MicroTime>();
     expectTypeOf({ eventTime: formatMicroTime(0n) }).toExtend<Event>();
+  });
+});
+
+describe('core/v1 patch bodies and legacy fields', () => {
+  it('a core/v1 merge patch takes count and a branded lastTimestamp; no apply', () => {
+    const lastTimestamp = formatTime(new Date());
+    expectTypeOf({ ...at, type: 'merge', patch: { count: 3, lastTimestamp } } as const).toExtend<CorePatchRequest>();
+    expectTypeOf({
+      ...at,
+      type: 'merge',
+      patch: { count: 3, lastTimestamp: '2026-11-30T02:20:00Z' },
+    } as const).not.toExtend<CorePatchRequest>();
+    expectTypeOf({ ...at, type: 'merge', patch: { count: 'three' } } as const).not.toExtend<CorePatchRequest>();
+    expectTypeOf<CorePatchRequest['type']>().toEqualTypeOf<'merge' | 'strategic-merge' | 'json'>();
+  });
+
+  it('a core/v1 Event names the new fields the core/v1 way', () => {
+    expectTypeOf<CoreEvent>().toHaveProperty('reportingComponent');
+    expectTypeOf<CoreEvent>().toHaveProperty('involvedObject');
+    expectTypeOf<CoreEvent>().not.toHaveProperty('reportingController');
+    expectTypeOf<NonNullable<CoreEvent['firstTimestamp']>>().toEqualTypeOf<Time>();
   });
 });

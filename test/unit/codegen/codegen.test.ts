@@ -70,6 +70,20 @@ describe('codegen', () => {
     expect(problems.join('\n')).toMatch(/changed\s+types\.gen\.ts/);
   });
 
+  it('check names a version whose core/v1 Event slice is missing', async () => {
+    const openapi = join(work, 'openapi-no-core');
+    cpSync(OPENAPI_DIR, openapi, { recursive: true });
+    rmSync(join(openapi, newestVersion(), 'core-v1-events.json'));
+    const problems = await check({ openapiDir: openapi, typeCheck: false });
+    expect(problems[0]).toMatch(
+      new RegExp(
+        `${newestVersion()}: openapi/${newestVersion()}/core-v1-events\\.json is missing: run npm run spec:pull`,
+      ),
+    );
+    // src/generated has the core/v1 operations: a client without them is drift too.
+    expect(problems.join('\n')).toMatch(/changed\s+sdk\.gen\.ts/);
+  });
+
   describe('bad input: one clear error naming the file, output untouched', () => {
     const out = join(work, 'untouched');
     mkdirSync(out, { recursive: true });

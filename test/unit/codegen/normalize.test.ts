@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  CORE_EVENT_SCHEMA,
+  CORE_PATCH_BODY_SCHEMA,
   EVENT_SCHEMA,
   MICRO_TIME_SCHEMA,
   normalizeSpec,
@@ -9,7 +11,7 @@ import {
   SpecShapeError,
   type OpenApiDocument,
 } from '../../../codegen/normalize.ts';
-import { newestVersion, specPathForVersion } from '../../../codegen/spec-files.ts';
+import { coreSpecBeside, newestVersion, specPathForVersion } from '../../../codegen/spec-files.ts';
 
 const raw = JSON.parse(readFileSync(specPathForVersion(newestVersion()), 'utf8')) as OpenApiDocument;
 const EVENT_PATH = '/apis/events.k8s.io/v1/namespaces/{namespace}/events/{name}';
@@ -62,5 +64,35 @@ describe('normalizeSpec', () => {
     expect(() => normalizeSpec({ openapi: '3.0.0', paths: {}, components: { schemas: {} } })).toThrow(
       /not the events.k8s.io\/v1 spec/,
     );
+  });
+});
+
+describe('normalizeSpec with the core/v1 Event slice', () => {
+  const coreFile = coreSpecBeside(specPathForVersion(newestVersion()));
+  const core = JSON.parse(readFileSync(coreFile ?? '', 'utf8')) as OpenApiDocument;
+  const doc = normalizeSpec(raw, core);
+  const CORE_PATH = '/api/v1/namespaces/{namespace}/events/{name}';
+
+  it('adds the core/v1 Event operations beside the events.k8s.io ones', () => {
+    expect(coreFile).toBeDefined();
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining([CORE_PATH, EVENT_PATH]));
+    expect(doc.components.schemas[CORE_EVENT_SCHEMA]?.properties?.count).toBeDefined();
+  });
+
+  it('types each patch body by its API: a core/v1 partial for /api/v1, the events.k8s.io one for /apis', () => {
+    const coreBody = operation(doc, CORE_PATH, 'patch').requestBody?.content['application/merge-patch+json'];
+    const eventsBody = operation(doc, EVENT_PATH, 'patch').requestBody?.content['application/merge-patch+json'];
+    expect(coreBody?.schema.$ref).toBe(`#/components/schemas/${CORE_PATCH_BODY_SCHEMA}`);
+    expect(eventsBody?.schema.$ref).toBe(`#/components/schemas/${PATCH_BODY_SCHEMA}`);
+    const partial = doc.components.schemas[CORE_EVENT_SCHEMA + PARTIAL_SUFFIX];
+    expect(partial?.required).toBeUndefined();
+    expect(partial?.properties?.lastTimestamp?.nullable).toBe(true);
+  });
+
+  it('refuses a shared schema that differs between the two documents (they must come from one server)', () => {
+    const other = structuredClone(core);
+    const ref = other.components.schemas['io.k8s.api.core.v1.ObjectReference'];
+    if (ref?.properties !== undefined) ref.properties.extra = { type: 'string' };
+    expect(() => normalizeSpec(raw, other)).toThrow(/ObjectReference differs between/);
   });
 });

@@ -1,0 +1,166 @@
+/**
+ * The core/v1 Event operations (`/api/v1`), over the generated calls. Most consumers (the
+ * OpenTelemetry Collector's k8s_events receiver, `kubectl get events --sort-by`) read this
+ * view; only it can write `count`, `firstTimestamp`, `lastTimestamp` and `source`, which
+ * events.k8s.io/v1 keeps unset. Errors, timeouts and the patch types behave as in EventsApi.
+ */
+import { createClient, createConfig, type Client } from './generated/client/index.ts';
+import {
+  createCoreV1NamespacedEvent,
+  listCoreV1EventForAllNamespaces,
+  listCoreV1NamespacedEvent,
+  patchCoreV1NamespacedEvent,
+  readCoreV1NamespacedEvent,
+} from './generated/sdk.gen.ts';
+import { AbortedError } from './errors.ts';
+import {
+  callApi,
+  DEFAULT_FIELD_MANAGER,
+  DEFAULT_TIMEOUT_MS,
+  listQuery,
+  PATCH_CONTENT_TYPES,
+  resolveNamespace,
+  type ApiConnection,
+  type CallOptions,
+  type EventRef,
+  type GeneratedResult,
+  type ListOptions,
+  type WatchOptions,
+  type WriteOptions,
+} from './events-api.ts';
+import type { CoreEvent, CoreEventList, CoreEventMergePatch, JsonPatchOperation } from './types.ts';
+import { decodeWatchStream, type WatchEvent } from './watch.ts';
+
+/** A patch of a core/v1 Event; the body type follows the patch type (no apply: a recorder never needs it). */
+export type CorePatchRequest = WriteOptions &
+  EventRef &
+  (
+    | { type: 'merge'; patch: CoreEventMergePatch }
+    | { type: 'strategic-merge'; patch: CoreEventMergePatch }
+    | { type: 'json'; patch: readonly JsonPatchOperation[] }
+  );
+
+/**
+ * Typed access to core/v1 Events: create, read, list, patch and watch.
+ * @example
+ * ```ts
+ * const events = await conn.coreEvents.list({ namespace: 'default', fieldSelector: 'involvedObject.name=web-0' });
+ * ```
+ */
+export class CoreEventsApi {
+  readonly #client: Client;
+  readonly #fieldManager: string;
+  readonly #timeoutMs: number;
+
+  constructor(connection: ApiConnection) {
+    this.#client = createClient(
+      // Retries belong to the connection's ky instance, as in EventsApi.
+      createConfig({
+        baseUrl: connection.baseUrl.replace(/\/+$/, ''),
+        ...(connection.ky !== undefined ? { ky: connection.ky } : {}),
+        retry: 0,
+      }),
+    );
+    this.#fieldManager = connection.fieldManager ?? DEFAULT_FIELD_MANAGER;
+    this.#timeoutMs = connection.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  #common(options: CallOptions | undefined) {
+    return {
+      client: this.#client,
+      timeout: options?.timeoutMs ?? this.#timeoutMs,
+      ...(options?.signal !== undefined ? { signal: options.signal } : {}),
+    };
+  }
+
+  #writeQuery(options: WriteOptions | undefined) {
+    return {
+      fieldManager: options?.fieldManager ?? this.#fieldManager,
+      ...(options?.dryRun === true ? { dryRun: 'All' } : {}),
+      ...(options?.fieldValidation !== undefined ? { fieldValidation: options.fieldValidation } : {}),
+    };
+  }
+
+  /** Creates a core/v1 Event. @throws ApiError `AlreadyExists` (409), `Invalid` (422), `Forbidden` (403: needs `create` on `events` in apiGroup "") */
+  async create(event: CoreEvent, options?: WriteOptions & { namespace?: string }): Promise<CoreEvent> {
+    const namespace = resolveNamespace(event, options?.namespace);
+    return callApi('POST', options?.signal, () =>
+      createCoreV1NamespacedEvent({
+        ...this.#common(options),
+        path: { namespace },
+        body: event,
+        query: this.#writeQuery(options),
+      }),
+    );
+  }
+
+  /** Reads one Event. @throws ApiError `NotFound` (404) */
+  read(ref: EventRef, options?: CallOptions): Promise<CoreEvent> {
+    return callApi('GET', options?.signal, () => readCoreV1NamespacedEvent({ ...this.#common(options), path: ref }));
+  }
+
+  /** Lists the Events of one namespace (field selectors use `involvedObject.*`, `source`, `reason`, `type`). */
+  list(options: ListOptions & { namespace: string }): Promise<CoreEventList> {
+    return callApi('GET', options.signal, () =>
+      listCoreV1NamespacedEvent({
+        ...this.#common(options),
+        path: { namespace: options.namespace },
+        query: listQuery(options),
+      }),
+    );
+  }
+
+  /** Lists the Events of all namespaces (needs cluster-wide `list`). */
+  listForAllNamespaces(options?: ListOptions): Promise<CoreEventList> {
+    return callApi('GET', options?.signal, () =>
+      listCoreV1EventForAllNamespaces({ ...this.#common(options), query: listQuery(options ?? {}) }),
+    );
+  }
+
+  /** Patches an Event; sent with the Content-Type of the patch type. @throws ApiError `NotFound` (404), `Invalid` (422, e.g. a failed JSON Patch `test`) */
+  patch(request: CorePatchRequest): Promise<CoreEvent> {
+    return callApi('PATCH', request.signal, () =>
+      patchCoreV1NamespacedEvent({
+        ...this.#common(request),
+        path: { namespace: request.namespace, name: request.name },
+        // A readonly operation list is fine to send; the generated type just does not say readonly.
+        body: request.patch as CoreEventMergePatch | JsonPatchOperation[],
+        query: this.#writeQuery(request),
+        headers: { 'Content-Type': PATCH_CONTENT_TYPES[request.type] },
+      }),
+    );
+  }
+
+  /** Streams changes to core/v1 Events (a list with `watch=true`), like EventsApi.watch. */
+  async *watch(options: WatchOptions = {}): AsyncGenerator<WatchEvent<CoreEvent>, void, undefined> {
+    const query = {
+      watch: true,
+      allowWatchBookmarks: options.allowWatchBookmarks ?? true,
+      ...listQuery(options),
+      ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
+    };
+    // A watch lasts as long as the caller wants: no client-side timeout.
+    const common = {
+      client: this.#client,
+      timeout: false as const,
+      parseAs: 'stream' as const,
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
+    };
+    let url = '(watch)';
+    let body: ReadableStream<Uint8Array>;
+    try {
+      body = await callApi('GET', options.signal, async () => {
+        const result =
+          options.namespace === undefined
+            ? await listCoreV1EventForAllNamespaces({ ...common, query })
+            : await listCoreV1NamespacedEvent({ ...common, path: { namespace: options.namespace }, query });
+        url = result.request?.url ?? url;
+        return result as GeneratedResult<unknown> as GeneratedResult<ReadableStream<Uint8Array>>;
+      });
+    } catch (error) {
+      if (error instanceof AbortedError) return;
+      throw error;
+    }
+    yield* decodeWatchStream<CoreEvent>(body, { url, signal: options.signal });
+  }
+}
