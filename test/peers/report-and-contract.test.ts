@@ -45,12 +45,33 @@ describe('peer contract', () => {
       durationMs: 60_000,
       shutdown: 'immediate',
       graceMs: 10_000,
+      distinctPublishes: 0,
     });
     expect(parsePeerArgs({ kubeconfig: 'k', scenario: 'distinct', namespace: 'ns', name: 'o' }).publishes).toBe(1_000);
     const argv = peerArgv(storm);
     const flags: Record<string, string> = {};
     for (let i = 0; i < argv.length; i += 2) flags[(argv[i] ?? '').slice(2)] = argv[i + 1] ?? '';
     expect(parsePeerArgs(flags)).toEqual(storm);
+  });
+
+  it('takes --distinct-publishes for a storm only, and passes it on only when set', () => {
+    const base = { kubeconfig: 'k', scenario: 'storm', namespace: 'ns', name: 'agent-0' };
+    const agent = parsePeerArgs({ ...base, 'distinct-publishes': '100', publishes: '1000', 'duration-ms': '10000' });
+    expect(agent).toMatchObject({ distinctPublishes: 100, publishes: 1_000, durationMs: 10_000 });
+    const argv = peerArgv(agent);
+    expect(argv.slice(-2)).toEqual(['--distinct-publishes', '100']);
+    const flags: Record<string, string> = {};
+    for (let i = 0; i < argv.length; i += 2) flags[(argv[i] ?? '').slice(2)] = argv[i + 1] ?? '';
+    expect(parsePeerArgs(flags)).toEqual(agent);
+    // The older scenarios' command line is unchanged.
+    expect(peerArgv(parsePeerArgs(base))).not.toContain('--distinct-publishes');
+    expect(parsePeerArgs({ ...base, 'distinct-publishes': '0' }).distinctPublishes).toBe(0);
+    expect(() => parsePeerArgs({ ...base, scenario: 'distinct', 'distinct-publishes': '5' })).toThrow(
+      /--distinct-publishes is for the storm scenario only/,
+    );
+    for (const bad of ['-1', '1.5', '+3', 'many']) {
+      expect(() => parsePeerArgs({ ...base, 'distinct-publishes': bad })).toThrow(PeerUsageError);
+    }
   });
 
   it('names the flag that is missing or wrong', () => {
