@@ -42,7 +42,12 @@ function peerScale(names: readonly string[]): { domain: string[]; range: string[
 const BASE = {
   $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
   background: 'white',
-  config: { font: 'sans-serif', axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { labelFontSize: 11 } },
+  config: {
+    font: 'sans-serif',
+    axis: { labelFontSize: 11, titleFontSize: 12 },
+    axisX: { labelAngle: 0 },
+    legend: { labelFontSize: 11 },
+  },
 } as const;
 
 /** (a) The server's count against the true count over the storm, run 1 of each peer; without series, staleness. */
@@ -148,6 +153,8 @@ function landingChart(report: PeerReport): ChartPlan {
               x: { field: 'scenario', type: 'nominal', title: null, sort: scenarios.map((s) => s.label) },
               xOffset: { field: 'peer', type: 'nominal', sort: peers },
               y: { field: 'seconds', type: 'quantitative', title: 'seconds (log scale)', scale: { type: 'log' } },
+              // A log scale has no zero: the bars start at 0.1 s.
+              y2: { datum: 0.1 },
               color: { field: 'peer', type: 'nominal', title: null, scale: peerScale(peers), sort: peers },
             },
           },
