@@ -1,7 +1,8 @@
 /**
- * The four scenarios of bench:peers, one run of one peer at a time: a fresh namespace, a fresh
- * counting proxy in front of the apiserver, the peer, and the server read with the admin identity
- * (directly, not through the proxy, so reads are never counted as the peer's requests).
+ * The storm, faults, distinct and shutdown scenarios of bench:peers (landing.ts has the others),
+ * one run of one peer at a time: a fresh namespace, a fresh counting proxy in front of the
+ * apiserver, the peer, and the server read with the admin identity (directly, not through the
+ * proxy, so reads are never counted as the peer's requests). Also the helpers both files share.
  */
 import { dirname, join } from 'node:path';
 import type { Connection } from '../../src/connection/index.ts';
