@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Connection } from '../../src/connection/index.ts';
 import { ensurePeers } from '../../bench/peers/build.ts';
-import type { PeerCommand } from '../../bench/peers/run-peer.ts';
+import { runPeer, type PeerCommand } from '../../bench/peers/run-peer.ts';
 import { runBurst, runFleet, runThrottled } from '../../bench/peers/landing.ts';
 import { runDistinct, runFaults, runShutdown, runStorm, type BenchContext } from '../../bench/peers/scenarios.ts';
 import { ensureHarness } from '../../tools/harness/build.ts';
@@ -141,5 +141,47 @@ describe('bench:peers scenarios', () => {
     expect(run.timeToAllMs).toBeGreaterThan(0);
     expect(run.writes).toBeGreaterThan(0);
     expect(run.peakRssBytes).toBeGreaterThan(10 * 1024 * 1024);
+  });
+
+  it('--distinct-publishes: the peers take it for a storm only (exit 2 otherwise)', async () => {
+    for (const name of ['kube-events', 'client-go'] as const) {
+      const running = runPeer(
+        peer(name),
+        {
+          kubeconfig: harness.info.kubeconfigs['events-writer'],
+          scenario: 'distinct',
+          namespace: 'default',
+          name: 'obj',
+          publishes: 1,
+          durationMs: 1_000,
+          shutdown: 'immediate',
+          graceMs: 1_000,
+          distinctPublishes: 5,
+        },
+        { timeoutMs: 30_000 },
+      );
+      const exit = await running.exited;
+      expect(exit.code, name).toBe(2);
+      expect(exit.result, name).toBeUndefined();
+    }
+  });
+
+  it('fleet: client-go agents publish their distinct Events before the storm', async () => {
+    const run = await runFleet(
+      {
+        ...ctx,
+        config: {
+          ...ctx.config,
+          fleet: { agents: 2, stormPublishes: 20, stormDurationMs: 1_000, distinctPublishes: 5, timeoutMs: 30_000 },
+        },
+      },
+      peer('client-go'),
+      1,
+    );
+    expect(run.failure).toBeUndefined();
+    expect(run).toMatchObject({ agents: 2, expected: 50, agentFailures: 0 });
+    // Each agent's 5 distinct Events and the first of its storm fit client-go's burst of 10.
+    expect(run.finalCount).toBeGreaterThanOrEqual(2 * (5 + 1));
+    expect(run.lost).toBe(run.expected - run.finalCount);
   });
 });
