@@ -51,6 +51,8 @@ export interface FleetRun extends RunBase {
   lost: number;
   /** From the first agent's `@started` until the server's count reached `expected`. */
   timeToAllMs: number | undefined;
+  /** From the first agent's `@started` to the last one's: process start-up on a busy machine is part of `timeToAllMs`. */
+  startSpreadMs: number | undefined;
   writes: number;
   throttled: number;
   connections: number;
@@ -208,7 +210,8 @@ export async function runFleet(ctx: BenchContext, peer: PeerCommand, run: number
       });
     }
     const started = await Promise.all(agents.map((agent) => agent.started.catch(() => undefined)));
-    const startedAt = Math.min(...started.filter((at): at is number => at !== undefined));
+    const starts = started.filter((at): at is number => at !== undefined);
+    const startedAt = Math.min(...starts);
     const timeToAllMs = Number.isFinite(startedAt)
       ? await waitUntilLanded({
           from: startedAt,
@@ -239,6 +242,7 @@ export async function runFleet(ctx: BenchContext, peer: PeerCommand, run: number
       finalCount,
       lost: Math.max(0, expected - finalCount),
       timeToAllMs,
+      startSpreadMs: starts.length === 0 ? undefined : Math.max(...starts) - startedAt,
       writes: eventWrites(proxy),
       throttled: eventWrites(proxy, 429),
       connections: proxy.connections().tls,
