@@ -262,6 +262,7 @@ function withNewScenarios(): PeerReport {
         finalCount: 22_000,
         lost: 0,
         timeToAllMs: 14_000,
+        startSpreadMs: 2_000,
         writes: 2_500,
         throttled: 500,
         connections: 40,

@@ -139,6 +139,7 @@ describe('bench:peers scenarios', () => {
     expect(run.failure).toBeUndefined();
     expect(run).toMatchObject({ agents: 3, expected: 3 * 70, finalCount: 210, lost: 0, agentFailures: 0 });
     expect(run.timeToAllMs).toBeGreaterThan(0);
+    expect(run.startSpreadMs).toBeGreaterThanOrEqual(0);
     expect(run.writes).toBeGreaterThan(0);
     expect(run.peakRssBytes).toBeGreaterThan(10 * 1024 * 1024);
   });
