@@ -67,7 +67,7 @@ export interface CountFilter {
 export interface FaultProxy {
   /** `http://127.0.0.1:<port>`, or `https://` with `tls` */
   readonly url: string;
-  /** Every request handled so far (the newest MAX_RECORDS). */
+  /** Every request handled so far (the newest `maxRecords`). */
   readonly records: readonly ProxyRecord[];
   /** Sets the rule for the next requests; undefined passes everything through. */
   setRule(rule: FaultRule | undefined): void;
@@ -173,6 +173,8 @@ export async function startFaultProxy(options: {
   /** Serve HTTPS with this certificate; `caFile` is what clients must trust for it. */
   tls?: { certFile: string; keyFile: string; caFile: string };
   maxConnections?: number;
+  /** Records kept, and so counted; older ones are dropped. @default 50,000 */
+  maxRecords?: number;
 }): Promise<FaultProxy> {
   const upstream = new URL(options.upstream);
   if (upstream.protocol !== 'https:' || (options.allowRemote !== true && !isLoopback(upstream.hostname))) {
@@ -191,7 +193,7 @@ export async function startFaultProxy(options: {
 
   const record = (entry: ProxyRecord): void => {
     records.push(entry);
-    if (records.length > MAX_RECORDS) records.shift();
+    if (records.length > (options.maxRecords ?? MAX_RECORDS)) records.shift();
   };
 
   const reset = (req: IncomingMessage): void => resetSocket(req.socket);

@@ -141,6 +141,8 @@ async function startProxy(harness: HarnessInfo, rule?: FaultRule): Promise<Fault
     tls: { certFile: join(pki, 'apiserver.crt'), keyFile: join(pki, 'apiserver.key'), caFile: harness.caFile },
     // The kube-rs peer opens one connection per concurrent publish in the distinct scenario (5,000 in burst).
     maxConnections: 8_192,
+    // Every write must be counted: a kube-rs fleet (20 × 1,100 publishes, one PATCH each, plus 429s) passes 50,000.
+    maxRecords: 1_000_000,
   });
   proxy.setRule(rule);
   return proxy;
