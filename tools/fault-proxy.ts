@@ -60,12 +60,14 @@ export interface CountFilter {
   /** A path prefix, or a pattern. */
   path?: string | RegExp;
   outcome?: Outcome | readonly Outcome[];
+  /** The status the client got (e.g. 429 from the apiserver itself, passed through). */
+  status?: number;
 }
 
 export interface FaultProxy {
   /** `http://127.0.0.1:<port>`, or `https://` with `tls` */
   readonly url: string;
-  /** Every request handled so far (the newest MAX_RECORDS). */
+  /** Every request handled so far (the newest `maxRecords`). */
   readonly records: readonly ProxyRecord[];
   /** Sets the rule for the next requests; undefined passes everything through. */
   setRule(rule: FaultRule | undefined): void;
@@ -75,6 +77,11 @@ export interface FaultProxy {
   reachedServer(filter?: Omit<CountFilter, 'outcome'>): number;
   /** Writes a kubeconfig for this proxy with a bearer token and returns its path. */
   kubeconfig(token: string, namespace?: string): string;
+  /**
+   * Client connections so far: TCP connections accepted, TLS handshakes completed on them (HTTPS
+   * only; a client that reuses its connections opens few), and the most open at once.
+   */
+  connections(): { accepted: number; tls: number; peakOpen: number };
   /** Resets (RST) every open client connection, idle or busy; returns how many. */
   resetConnections(): number;
   close(): Promise<void>;
@@ -150,6 +157,7 @@ function matches(record: ProxyRecord, filter: CountFilter): boolean {
     const outcomes: readonly Outcome[] = typeof filter.outcome === 'string' ? [filter.outcome] : filter.outcome;
     if (!outcomes.includes(record.outcome)) return false;
   }
+  if (filter.status !== undefined && record.status !== filter.status) return false;
   return true;
 }
 
@@ -165,6 +173,8 @@ export async function startFaultProxy(options: {
   /** Serve HTTPS with this certificate; `caFile` is what clients must trust for it. */
   tls?: { certFile: string; keyFile: string; caFile: string };
   maxConnections?: number;
+  /** Records kept, and so counted; older ones are dropped. @default 50,000 */
+  maxRecords?: number;
 }): Promise<FaultProxy> {
   const upstream = new URL(options.upstream);
   if (upstream.protocol !== 'https:' || (options.allowRemote !== true && !isLoopback(upstream.hostname))) {
@@ -176,13 +186,14 @@ export async function startFaultProxy(options: {
   let total = 0;
   let rule: FaultRule | undefined;
   const sockets = new Set<Socket>();
+  const opened = { accepted: 0, tls: 0, peakOpen: 0 };
   const upstreamRequests = new Set<ReturnType<typeof httpsRequest>>();
   const dir = mkdtempSync(join(tmpdir(), 'kube-events-fault-proxy-'));
   let kubeconfigs = 0;
 
   const record = (entry: ProxyRecord): void => {
     records.push(entry);
-    if (records.length > MAX_RECORDS) records.shift();
+    if (records.length > (options.maxRecords ?? MAX_RECORDS)) records.shift();
   };
 
   const reset = (req: IncomingMessage): void => resetSocket(req.socket);
@@ -285,9 +296,14 @@ export async function startFaultProxy(options: {
   server.maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
+    opened.accepted += 1;
+    opened.peakOpen = Math.max(opened.peakOpen, sockets.size);
     socket.once('close', () => sockets.delete(socket));
     // A reset socket emits an error on our side as well; it is expected.
     socket.on('error', () => undefined);
+  });
+  server.on('secureConnection', () => {
+    opened.tls += 1;
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -326,6 +342,9 @@ export async function startFaultProxy(options: {
       // JSON is YAML; 0600 because it holds a token.
       writeFileSync(file, JSON.stringify(config, null, 2), { mode: 0o600 });
       return file;
+    },
+    connections() {
+      return { ...opened };
     },
     resetConnections() {
       const open = [...sockets];

@@ -14,6 +14,8 @@ export interface PeerArgs {
   durationMs: number;
   shutdown: 'immediate' | 'stdin';
   graceMs: number;
+  /** Storm only: distinct publishes (`NAME-0` …) issued at once just before the storm (a fleet agent's startup). */
+  distinctPublishes: number;
 }
 
 /** The one JSON line a peer prints. */
@@ -45,6 +47,14 @@ function positiveInt(flag: string, value: string | undefined, fallback: number):
   return number;
 }
 
+function nonNegativeInt(flag: string, value: string | undefined): number {
+  if (value === undefined) return 0;
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number))
+    throw new PeerUsageError(`--${flag} must be an integer ≥ 0, got "${value}"`);
+  return number;
+}
+
 function required(flag: string, value: string | undefined): string {
   if (value === undefined || value === '') throw new PeerUsageError(`--${flag} is required`);
   return value;
@@ -64,6 +74,10 @@ export function parsePeerArgs(values: Record<string, string | boolean | undefine
   if (shutdown !== 'immediate' && shutdown !== 'stdin') {
     throw new PeerUsageError(`--shutdown must be immediate or stdin, got "${shutdown}"`);
   }
+  const distinctPublishes = nonNegativeInt('distinct-publishes', text('distinct-publishes'));
+  if (distinctPublishes > 0 && scenario !== 'storm') {
+    throw new PeerUsageError('--distinct-publishes is for the storm scenario only');
+  }
   return {
     kubeconfig: required('kubeconfig', text('kubeconfig')),
     scenario,
@@ -73,6 +87,7 @@ export function parsePeerArgs(values: Record<string, string | boolean | undefine
     durationMs: positiveInt('duration-ms', text('duration-ms'), 60_000),
     shutdown,
     graceMs: positiveInt('grace-ms', text('grace-ms'), 10_000),
+    distinctPublishes,
   };
 }
 
@@ -95,6 +110,8 @@ export function peerArgv(args: PeerArgs): string[] {
     args.shutdown,
     '--grace-ms',
     String(args.graceMs),
+    // Left out when 0, so the command line of the older scenarios is unchanged.
+    ...(args.distinctPublishes > 0 ? ['--distinct-publishes', String(args.distinctPublishes)] : []),
   ];
 }
 

@@ -1,10 +1,12 @@
 /**
  * `npm run bench:peers`: kube-events, client-go tools/events and kube-rs's Recorder side by side on
  * the same real kube-apiserver, behind the project's counting proxy. Builds what it needs, runs
- * storm, faults, distinct and shutdown (3 runs each, interleaved), prints the table, writes
- * bench/results/peers.{json,md} and the docs/benchmarks.md section generated from them.
+ * storm, faults, distinct, shutdown, burst, throttled and fleet (3 runs each, interleaved; the last
+ * two against a second apiserver that holds the peers to one seat by API Priority and Fairness),
+ * prints the table, writes bench/results/peers.{json,md}, the charts and the docs/benchmarks.md
+ * section generated from them.
  *
- *   npm run bench:peers                        # the full run (about 35 minutes; the table in docs/benchmarks.md)
+ *   npm run bench:peers                        # the full run (about 1 h 40 min; the table in docs/benchmarks.md)
  *   npm run bench:peers -- --quick             # a smaller run into a temporary folder (docs/benchmarks.md untouched)
  *   npm run bench:peers -- --peers kube-events,client-go --runs 1 --out /tmp/peers
  */
@@ -15,25 +17,45 @@ import { parseArgs } from 'node:util';
 import { connect } from '../../src/connection/index.ts';
 import { ensureHarness } from '../../tools/harness/build.ts';
 import { startHarness } from '../../tools/harness/start.ts';
+import { startThrottledApiserver, type ThrottledApiserver } from '../../tools/throttled-apiserver.ts';
 import { ensurePeers, MissingToolchainError, toolchainVersions } from './build.ts';
 import { PEER_NAMES, type PeerName } from './contract.ts';
 import { FAULTS_OVERRUN_MS } from './figures.ts';
-import { publishReport, renderMarkdown, RESULTS_JSON, type PeerReport } from './report.ts';
+import { runBurst, runFleet, runThrottled } from './landing.ts';
+import { writeCharts } from './charts.ts';
+import { allRuns, publishReport, renderMarkdown, RESULTS_JSON, type PeerReport } from './report.ts';
 import type { PeerCommand } from './run-peer.ts';
-import { runDistinct, runFaults, runShutdown, runStorm, type BenchConfig, type BenchContext } from './scenarios.ts';
+import {
+  runDistinct,
+  runFaults,
+  runShutdown,
+  runStorm,
+  type BenchConfig,
+  type BenchContext,
+  type BenchServer,
+} from './scenarios.ts';
 
-const SCENARIOS = ['storm', 'faults', 'distinct', 'shutdown'] as const;
+const SCENARIOS = ['storm', 'faults', 'distinct', 'shutdown', 'burst', 'throttled', 'fleet'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const FULL: BenchConfig = {
   runs: 3,
   storm: { publishes: 10_000, durationMs: 60_000 },
   distinct: { publishes: 1_000, graceMs: 10_000, timeoutMs: 600_000 },
+  // client-go at QPS 5 needs 1,000 s for 5,000: it is cut at the timeout.
+  burst: { publishes: 5_000, timeoutMs: 600_000 },
+  throttled: { publishes: 5_000, timeoutMs: 600_000 },
+  fleet: { agents: 20, stormPublishes: 1_000, stormDurationMs: 10_000, distinctPublishes: 100, timeoutMs: 300_000 },
 };
 const QUICK: BenchConfig = {
   runs: 1,
   storm: { publishes: 2_000, durationMs: 12_000 },
   distinct: { publishes: 200, graceMs: 10_000, timeoutMs: 120_000 },
+  // client-go's QPS 5 makes these its 60 s each: the quick run's new scenarios stay within about 5 minutes.
+  burst: { publishes: 300, timeoutMs: 120_000 },
+  throttled: { publishes: 300, timeoutMs: 90_000 },
+  // kube-rs, one PATCH per publish through the one seat, needed a little over 60 s on a loaded 2-core machine.
+  fleet: { agents: 4, stormPublishes: 200, stormDurationMs: 5_000, distinctPublishes: 20, timeoutMs: 90_000 },
 };
 
 const FALLBACK_LIBRARY: Record<PeerName, { library: string; version: string }> = {
@@ -70,14 +92,17 @@ function estimateMs(config: BenchConfig, peers: readonly PeerName[], scenarios: 
       case 'faults':
         return config.storm.durationMs + (peer === 'kube-rs' ? FAULTS_OVERRUN_MS : 3_000);
       case 'distinct':
-        // client-go's QPS 5, kube-events' write budget of 20/s.
-        return peer === 'client-go'
-          ? config.distinct.publishes * 200
-          : peer === 'kube-events'
-            ? config.distinct.publishes * 50
-            : 3_000;
+        // client-go's QPS 5; kube-events' adaptive write budget lands 1,000 in about 2 s.
+        return peer === 'client-go' ? config.distinct.publishes * 200 : 3_000;
       case 'shutdown':
         return 5_000;
+      case 'burst':
+      case 'throttled': {
+        const publishes = (scenario === 'burst' ? config.burst : config.throttled)?.publishes ?? 0;
+        return peer === 'client-go' ? Math.min(publishes * 200, 600_000) : 10_000;
+      }
+      case 'fleet':
+        return (config.fleet?.stormDurationMs ?? 0) + 20_000;
     }
   };
   let total = 0;
@@ -99,7 +124,7 @@ async function main(): Promise<void> {
   });
   if (values.help) {
     console.log(
-      'usage: npm run bench:peers -- [--quick] [--runs N] [--peers kube-events,client-go,kube-rs] [--scenarios storm,faults,distinct,shutdown] [--out DIR]',
+      `usage: npm run bench:peers -- [--quick] [--runs N] [--peers kube-events,client-go,kube-rs] [--scenarios ${SCENARIOS.join(',')}] [--out DIR]`,
     );
     return;
   }
@@ -118,7 +143,7 @@ async function main(): Promise<void> {
     values.runs === undefined &&
     values.out === undefined &&
     peers.length === 3 &&
-    scenarios.length === 4;
+    scenarios.length === SCENARIOS.length;
   const outDir = values.out ?? (official ? undefined : mkdtempSync(join(tmpdir(), 'kube-events-bench-peers-')));
   const log = (line: string): void => console.error(line);
 
@@ -127,7 +152,21 @@ async function main(): Promise<void> {
   log(`starting kube-apiserver ${binaries.version}`);
   const harness = await startHarness(binaries.apiserver);
   const admin = await connect({ kubeconfig: harness.info.kubeconfigs.admin, rateLimit: false });
-  const ctx: BenchContext = { harness: harness.info, admin, config, log };
+  // The second server starts only when a scenario needs it. Reject rather than Queue: the peer's one
+  // seat answers every write beyond it with 429 at once, so the figures show how each library copes
+  // with 429s (retry, back off, or drop) instead of how long the server's queues hold requests.
+  let throttled: Promise<ThrottledApiserver> | undefined;
+  const throttledServer = async (): Promise<BenchServer> => {
+    throttled ??= (async () => {
+      log('starting the APF-limited kube-apiserver (events-writer: one seat, Reject)');
+      return startThrottledApiserver(binaries.apiserver, {
+        apf: { identities: ['events-writer'], limitResponse: 'reject' },
+      });
+    })();
+    const server = await throttled;
+    return { harness: server.harness.info, admin: server.admin };
+  };
+  const ctx: BenchContext = { harness: harness.info, admin, throttledServer, config, log };
   const report: PeerReport = {
     date: new Date().toISOString().slice(0, 10),
     machine: machine(),
@@ -139,6 +178,9 @@ async function main(): Promise<void> {
     faults: [],
     distinct: [],
     shutdown: [],
+    burst: [],
+    throttled: [],
+    fleet: [],
   };
   try {
     const estimateMin = Math.round(estimateMs(config, peers, scenarios) / 60_000);
@@ -155,8 +197,9 @@ async function main(): Promise<void> {
   } finally {
     await admin.close();
     await harness.stop();
+    if (throttled !== undefined) await (await throttled.catch(() => undefined))?.stop();
   }
-  const runs = [...report.storm, ...report.faults, ...report.distinct, ...report.shutdown];
+  const runs = allRuns(report);
   for (const peer of peers) {
     // What the peer itself reported (the exact resolved version), else what it is built against.
     const reported = runs.find((run) => run.peer === peer && run.library !== undefined);
@@ -167,23 +210,24 @@ async function main(): Promise<void> {
     });
   }
 
-  const markdown = await renderMarkdown(report);
+  const markdown = await renderMarkdown(report, '');
   console.log(`\n${markdown}`);
   if (official) {
     mkdirSync(join(RESULTS_JSON, '..'), { recursive: true });
     writeFileSync(RESULTS_JSON, `${JSON.stringify(report, null, 2)}\n`);
     await publishReport(report);
-    log(`wrote ${RESULTS_JSON}, bench/results/peers.md and the comparison section of docs/benchmarks.md`);
+    log(`wrote ${RESULTS_JSON}, bench/results/peers.md, the charts and the comparison section of docs/benchmarks.md`);
   } else if (outDir !== undefined) {
     mkdirSync(outDir, { recursive: true });
     writeFileSync(join(outDir, 'peers.json'), `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(join(outDir, 'peers.md'), markdown);
-    log(`wrote ${join(outDir, 'peers.json')} and peers.md (a partial run: docs/benchmarks.md is left as it is)`);
+    const charts = await writeCharts(report, outDir);
+    log(
+      `wrote ${join(outDir, 'peers.json')}, peers.md and ${charts.join(', ')} (a partial run: docs/benchmarks.md is left as it is)`,
+    );
   }
 
-  const failed = [...report.storm, ...report.faults, ...report.distinct, ...report.shutdown].filter(
-    (run) => run.failure !== undefined,
-  );
+  const failed = allRuns(report).filter((run) => run.failure !== undefined);
   if (failed.length > 0) {
     log(`${failed.length} run(s) gave no result (listed under the table)`);
     process.exitCode = 1;
@@ -227,6 +271,33 @@ async function main(): Promise<void> {
         return (
           result.failure ??
           `${result.onServer} on the server after ${(result.shutdownMs / 1000).toFixed(1)} s of shutdown`
+        );
+      }
+      case 'burst':
+      case 'throttled': {
+        const result = await (scenario === 'burst' ? runBurst : runThrottled)(context, peer, run);
+        (into[scenario] ??= []).push(result);
+        const landed =
+          result.timeToAllMs === undefined
+            ? `${result.lost} lost`
+            : `all in ${(result.timeToAllMs / 1000).toFixed(1)} s`;
+        return (
+          result.failure ??
+          `${landed}, writes ${result.writes} (429: ${result.throttled}), connections ${result.connections}`
+        );
+      }
+      case 'fleet': {
+        const result = await runFleet(context, peer, run);
+        (into.fleet ??= []).push(result);
+        const landed =
+          result.timeToAllMs === undefined
+            ? `${result.lost} lost`
+            : `all in ${(result.timeToAllMs / 1000).toFixed(1)} s`;
+        // Their start-up on a busy machine is inside the time to land.
+        const spread = `agents started within ${((result.startSpreadMs ?? Number.NaN) / 1000).toFixed(1)} s`;
+        return (
+          result.failure ??
+          `${landed} (${spread}), writes ${result.writes} (429: ${result.throttled}), connections ${result.connections}`
         );
       }
     }

@@ -1,15 +1,26 @@
 /**
- * The bench:peers report: what the runs measured (JSON), its Markdown table, and the docs/benchmarks.md section
- * generated from it. `node bench/peers/report.ts` regenerates the Markdown and the docs/benchmarks.md section
- * from bench/results/peers.json without running anything.
+ * The bench:peers report: what the runs measured (JSON), its Markdown table and charts, and the
+ * docs/benchmarks.md section generated from them. `node bench/peers/report.ts` regenerates the
+ * Markdown, the charts and the docs/benchmarks.md section from bench/results/peers.json without
+ * running anything. Scenarios missing from the JSON (results from before they existed) are shown
+ * as not measured yet.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import type { PeerName } from './contract.ts';
+import { planCharts, writeCharts } from './charts.ts';
 import { FAULTS_OVERRUN_MS, spread, type Spread } from './figures.ts';
-import { type BenchConfig, type DistinctRun, type FaultsRun, type ShutdownRun, type StormRun } from './scenarios.ts';
+import type { FleetRun, LandingRun } from './landing.ts';
+import {
+  type BenchConfig,
+  type DistinctRun,
+  type FaultsRun,
+  type RunBase,
+  type ShutdownRun,
+  type StormRun,
+} from './scenarios.ts';
 
 export interface PeerReport {
   date: string;
@@ -22,6 +33,23 @@ export interface PeerReport {
   faults: FaultsRun[];
   distinct: DistinctRun[];
   shutdown: ShutdownRun[];
+  /** Absent in results from before these scenarios existed. */
+  burst?: LandingRun[];
+  throttled?: LandingRun[];
+  fleet?: FleetRun[];
+}
+
+/** Every run of the report, whatever its scenario. */
+export function allRuns(report: PeerReport): (RunBase & { peer: PeerName })[] {
+  return [
+    ...report.storm,
+    ...report.faults,
+    ...report.distinct,
+    ...report.shutdown,
+    ...(report.burst ?? []),
+    ...(report.throttled ?? []),
+    ...(report.fleet ?? []),
+  ];
 }
 
 export const SECTION_BEGIN =
@@ -33,6 +61,10 @@ export const RESULTS_JSON = join(ROOT, 'bench', 'results', 'peers.json');
 export const RESULTS_MD = join(ROOT, 'bench', 'results', 'peers.md');
 /** The guide whose comparison section is generated from the results. */
 export const BENCHMARKS_DOC = join(ROOT, 'docs', 'benchmarks.md');
+/** Where the guide finds the charts, which are written next to peers.json. */
+export const DOC_CHARTS_BASE = '../bench/results/';
+/** What a cell says for a scenario the results do not have yet. */
+export const NOT_MEASURED = 'not measured yet';
 
 type Format = (value: number) => string;
 const integer: Format = (value) => Math.round(value).toLocaleString('en-US');
@@ -55,12 +87,32 @@ function byPeer<T extends { peer: PeerName }>(runs: readonly T[], peer: PeerName
   return runs.filter((run) => run.peer === peer);
 }
 
+/** A cell of a scenario the results may not have: `not measured yet` then. */
+function optionalCell<T extends { peer: PeerName }>(
+  runs: readonly T[] | undefined,
+  peer: PeerName,
+  pick: (run: T) => number | undefined,
+  format: Format,
+): string {
+  return runs === undefined ? NOT_MEASURED : cell(byPeer(runs, peer).map(pick), format);
+}
+
+const percent: Format = (value) => `${value.toFixed(0)} %`;
+const count = (value: number | undefined): string => (value === undefined ? 'N' : value.toLocaleString('en-US'));
+
 /** One row per figure, one column per peer: `median (min–max)` over the runs. */
 export function renderTable(report: PeerReport): string {
   const { config } = report;
   const n = config.storm.publishes.toLocaleString('en-US');
   const d = config.distinct.publishes.toLocaleString('en-US');
   const grace = `${config.distinct.graceMs / 1000} s`;
+  const b = count(config.burst?.publishes);
+  const t = count(config.throttled?.publishes);
+  const { fleet } = config;
+  const fleetSize =
+    fleet === undefined
+      ? ''
+      : ` (${fleet.agents} agents × ${count(fleet.stormPublishes)} storm + ${count(fleet.distinctPublishes)} distinct)`;
   const rows: [string, (peer: PeerName) => string][] = [
     [
       `Storm: API writes for ${n} publishes (POST + PATCH)`,
@@ -109,6 +161,35 @@ export function renderTable(report: PeerReport): string {
           byPeer(report.shutdown, p).map((r) => r.onServer),
           integer,
         ),
+    ],
+    [
+      `Burst: seconds until all ${b} are on the server`,
+      (p) => optionalCell(report.burst, p, (r) => r.timeToAllMs, seconds),
+    ],
+    [`Burst: lost (of ${b})`, (p) => optionalCell(report.burst, p, (r) => r.lost, integer)],
+    ['Burst: TLS connections opened', (p) => optionalCell(report.burst, p, (r) => r.connections, integer)],
+    [
+      `Throttled: seconds until all ${t} are on the server`,
+      (p) => optionalCell(report.throttled, p, (r) => r.timeToAllMs, seconds),
+    ],
+    [`Throttled: lost (of ${t})`, (p) => optionalCell(report.throttled, p, (r) => r.lost, integer)],
+    [
+      'Throttled: API writes (POST + PATCH, incl. the ones answered 429)',
+      (p) => optionalCell(report.throttled, p, (r) => r.writes, integer),
+    ],
+    ['Throttled: writes answered 429', (p) => optionalCell(report.throttled, p, (r) => r.throttled, integer)],
+    [
+      `Fleet${fleetSize}: seconds until the whole count is on the server`,
+      (p) => optionalCell(report.fleet, p, (r) => r.timeToAllMs, seconds),
+    ],
+    [
+      `Fleet: count lost (of ${count(fleet === undefined ? undefined : fleet.agents * (fleet.stormPublishes + fleet.distinctPublishes))})`,
+      (p) => optionalCell(report.fleet, p, (r) => r.lost, integer),
+    ],
+    ['Fleet: API writes, all agents', (p) => optionalCell(report.fleet, p, (r) => r.writes, integer)],
+    [
+      'Fleet: share of the writes answered 429',
+      (p) => optionalCell(report.fleet, p, (r) => (r.writes === 0 ? 0 : (100 * r.throttled) / r.writes), percent),
     ],
     [
       `Faults: count on the server after shutdown (of ${n})`,
@@ -165,6 +246,14 @@ export function renderTable(report: PeerReport): string {
           mebibytes,
         ),
     ],
+    [
+      'Cost (burst): peak RSS of the process, MiB',
+      (p) => optionalCell(report.burst, p, (r) => r.peakRssBytes, mebibytes),
+    ],
+    [
+      'Cost (fleet): peak RSS of the largest agent, MiB',
+      (p) => optionalCell(report.fleet, p, (r) => r.peakRssBytes, mebibytes),
+    ],
   ];
   const header = ['', ...report.peers.map((peer) => `${peer.name} (${peer.library} ${peer.version})`)];
   const lines = [
@@ -176,18 +265,29 @@ export function renderTable(report: PeerReport): string {
 }
 
 function failures(report: PeerReport): string[] {
-  const all = [...report.storm, ...report.faults, ...report.distinct, ...report.shutdown];
-  return all
+  return allRuns(report)
     .filter((run) => run.failure !== undefined)
     .map((run) => `${run.peer} run ${run.run}: ${run.failure?.split('\n')[0] ?? ''}`);
 }
 
-/** The Markdown file: what was run, on what, and the table; formatted as the repository's Prettier check wants it. */
-export async function renderMarkdown(report: PeerReport): Promise<string> {
-  return format(rawMarkdown(report), { ...(await resolveConfig(BENCHMARKS_DOC)), parser: 'markdown' });
+/**
+ * The Markdown file: what was run, on what, the charts (found at `chartsBase` + file name) and the
+ * table; formatted as the repository's Prettier check wants it.
+ */
+export async function renderMarkdown(report: PeerReport, chartsBase = ''): Promise<string> {
+  return format(rawMarkdown(report, chartsBase), { ...(await resolveConfig(BENCHMARKS_DOC)), parser: 'markdown' });
 }
 
-function rawMarkdown(report: PeerReport): string {
+/** Each chart's image, or a line saying it has nothing to show yet. */
+function chartLines(report: PeerReport, chartsBase: string): string[] {
+  return planCharts(report).flatMap((plan) =>
+    plan.spec === undefined
+      ? [`${plan.title}: ${NOT_MEASURED}.`, '']
+      : [`![${plan.title}](${chartsBase}${plan.file})`, ''],
+  );
+}
+
+function rawMarkdown(report: PeerReport, chartsBase: string): string {
   const { config } = report;
   const toolchains = Object.entries(report.toolchains)
     .map(([name, version]) => `${name} ${version}`)
@@ -197,11 +297,17 @@ function rawMarkdown(report: PeerReport): string {
     `Measured ${report.date} by \`npm run bench:peers\` on ${report.machine}, against a real kube-apiserver ${report.apiserver}`,
     `(the test harness) through the project's counting proxy; ${toolchains}. Each cell: median (min–max) of ${config.runs} runs.`,
     '',
+    ...chartLines(report, chartsBase),
     renderTable(report),
     '',
     `Storm: ${config.storm.publishes.toLocaleString('en-US')} identical publishes spread over ${config.storm.durationMs / 1000} s; the server's count read every second.`,
     `Distinct: ${config.distinct.publishes.toLocaleString('en-US')} publishes about ${config.distinct.publishes.toLocaleString('en-US')} objects issued at once.`,
     'Faults: the storm with 429 + `Retry-After: 1` on every tenth write and every connection reset five times.',
+    `Burst: ${count(config.burst?.publishes)} distinct publishes at once; connections counted at the proxy (TLS handshakes).`,
+    `Throttled: ${count(config.throttled?.publishes)} distinct publishes at once against a second apiserver whose API Priority and Fairness gives the peer's identity one seat and rejects (429) what does not fit; 429s counted at the proxy.`,
+    `Fleet: ${config.fleet === undefined ? 'many' : config.fleet.agents} processes of one peer at once against that server, each a storm of ${count(config.fleet?.stormPublishes)} over ${config.fleet === undefined ? '…' : config.fleet.stormDurationMs / 1000} s after ${count(config.fleet?.distinctPublishes)} distinct publishes.`,
+    'A wait for "all on the server" ends early when neither the count nor the writes moved for 15 s (the rest is lost);',
+    'n/a in a "seconds until" row: not all were on the server by then, or within the timeout (the "lost" row says which).',
     "Each peer follows bench/peers/CONTRACT.md with its library's defaults (client-go: QPS 5, burst 10).",
     ...(failed.length > 0 ? ['', 'Runs that gave no result:', ...failed.map((line) => `- ${line}`)] : []),
     '',
@@ -223,11 +329,12 @@ export function readReport(file = RESULTS_JSON): PeerReport {
   return JSON.parse(readFileSync(file, 'utf8')) as PeerReport;
 }
 
-/** Writes peers.md and the docs/benchmarks.md section from a report. */
+/** Writes peers.md, the charts beside it and the docs/benchmarks.md section from a report. */
 export async function publishReport(report: PeerReport): Promise<void> {
-  const markdown = await renderMarkdown(report);
-  writeFileSync(RESULTS_MD, markdown);
-  writeFileSync(BENCHMARKS_DOC, withGeneratedSection(readFileSync(BENCHMARKS_DOC, 'utf8'), markdown));
+  writeFileSync(RESULTS_MD, await renderMarkdown(report));
+  await writeCharts(report, dirname(RESULTS_MD));
+  const section = await renderMarkdown(report, DOC_CHARTS_BASE);
+  writeFileSync(BENCHMARKS_DOC, withGeneratedSection(readFileSync(BENCHMARKS_DOC, 'utf8'), section));
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -1,7 +1,8 @@
 /**
- * The four scenarios of bench:peers, one run of one peer at a time: a fresh namespace, a fresh
- * counting proxy in front of the apiserver, the peer, and the server read with the admin identity
- * (directly, not through the proxy, so reads are never counted as the peer's requests).
+ * The storm, faults, distinct and shutdown scenarios of bench:peers (landing.ts has the others),
+ * one run of one peer at a time: a fresh namespace, a fresh counting proxy in front of the
+ * apiserver, the peer, and the server read with the admin identity (directly, not through the
+ * proxy, so reads are never counted as the peer's requests). Also the helpers both files share.
  */
 import { dirname, join } from 'node:path';
 import type { Connection } from '../../src/connection/index.ts';
@@ -9,24 +10,53 @@ import { sleep } from '../../src/util/sleep.ts';
 import type { HarnessInfo } from '../../tools/harness/start.ts';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../../tools/fault-proxy.ts';
 import type { PeerArgs, PeerName } from './contract.ts';
-import { FAULTS_OVERRUN_MS, resetOffsetsMs, staleness, throttledWrite, type CountSample } from './figures.ts';
+import { dueBy, FAULTS_OVERRUN_MS, resetOffsetsMs, staleness, throttledWrite, type CountSample } from './figures.ts';
 import { runPeer, type PeerCommand, type PeerExit } from './run-peer.ts';
+
+/** A scenario that waits until every Event is on the server: how many, and how long at most. */
+export interface LandingConfig {
+  publishes: number;
+  timeoutMs: number;
+}
+
+export interface FleetConfig {
+  /** Recorder processes of one peer at once (a DaemonSet's agents). */
+  agents: number;
+  /** Each agent's storm. */
+  stormPublishes: number;
+  stormDurationMs: number;
+  /** Each agent's distinct publishes, made before its storm. */
+  distinctPublishes: number;
+  timeoutMs: number;
+}
 
 export interface BenchConfig {
   runs: number;
   storm: { publishes: number; durationMs: number };
   distinct: { publishes: number; graceMs: number; timeoutMs: number };
+  /** Optional: results written before these scenarios existed have none. */
+  burst?: LandingConfig;
+  throttled?: LandingConfig;
+  fleet?: FleetConfig;
+}
+
+/** An apiserver and its admin connection (straight to it, exempt from any throttling). */
+export interface BenchServer {
+  harness: HarnessInfo;
+  admin: Connection;
 }
 
 export interface BenchContext {
   harness: HarnessInfo;
   /** Admin connection straight to the apiserver. */
   admin: Connection;
+  /** The APF-limited apiserver of the throttled and fleet scenarios, started on first use. */
+  throttledServer: () => Promise<BenchServer>;
   config: BenchConfig;
   log: (line: string) => void;
 }
 
-interface RunBase {
+export interface RunBase {
   peer: PeerName;
   run: number;
   /** Why the peer gave no result (crash, bad output), if it did not. */
@@ -47,6 +77,15 @@ export interface StormRun extends RunBase {
   errorsSurfaced: number;
   cpuSeconds: number;
   peakRssBytes: number;
+  /** The server's count against the true count, each second (absent in results from before it was kept). */
+  series?: StormPoint[];
+}
+
+/** One sample of a storm: seconds since `@started`, the server's count, the publishes made by then. */
+export interface StormPoint {
+  t: number;
+  count: number;
+  due: number;
 }
 
 export interface FaultsRun extends RunBase {
@@ -77,15 +116,15 @@ export interface ShutdownRun extends RunBase {
   shutdownTimedOut: boolean;
 }
 
-const EVENTS_PATH = /^\/apis\/events\.k8s\.io\/v1\/namespaces\/[^/]+\/events(\/[^/]+)?$/;
+export const EVENTS_PATH = /^\/apis\/events\.k8s\.io\/v1\/namespaces\/[^/]+\/events(\/[^/]+)?$/;
 /** Writes that land after the peer exited (a request in flight) are in by then. */
-const SETTLE_MS = 1_000;
+export const SETTLE_MS = 1_000;
 
-function isEventWrite(method: string, path: string): boolean {
+export function isEventWrite(method: string, path: string): boolean {
   return (method === 'POST' || method === 'PATCH') && EVENTS_PATH.test(path);
 }
 
-async function freshNamespace(admin: Connection, prefix: string): Promise<string> {
+export async function freshNamespace(admin: Connection, prefix: string): Promise<string> {
   const name = `${prefix}-${Date.now().toString(36)}`.slice(0, 63);
   await admin.ky.post(`${admin.baseUrl}/api/v1/namespaces`, {
     json: { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kube-events.dev/bench': 'peers' } } },
@@ -100,21 +139,23 @@ async function startProxy(harness: HarnessInfo, rule?: FaultRule): Promise<Fault
     upstream: harness.server,
     caFile: harness.caFile,
     tls: { certFile: join(pki, 'apiserver.crt'), keyFile: join(pki, 'apiserver.key'), caFile: harness.caFile },
-    // The kube-rs peer opens one connection per concurrent publish in the distinct scenario.
-    maxConnections: 4_096,
+    // The kube-rs peer opens one connection per concurrent publish in the distinct scenario (5,000 in burst).
+    maxConnections: 8_192,
+    // Every write must be counted: a kube-rs fleet (20 × 1,100 publishes, one PATCH each, plus 429s) passes 50,000.
+    maxRecords: 1_000_000,
   });
   proxy.setRule(rule);
   return proxy;
 }
 
 /** Sum of the series counts (1 for an Event without a series) in the namespace. */
-async function seriesTotal(admin: Connection, namespace: string): Promise<number> {
+export async function seriesTotal(admin: Connection, namespace: string): Promise<number> {
   const list = await admin.events.list({ namespace });
   return list.items.reduce((sum, event) => sum + (event.series?.count ?? 1), 0);
 }
 
 /** Events in the namespace, counted without transferring them (limit 1 + remainingItemCount). */
-async function eventCount(admin: Connection, namespace: string): Promise<number> {
+export async function eventCount(admin: Connection, namespace: string): Promise<number> {
   const page = await admin.events.list({ namespace, limit: 1 });
   return page.items.length + (page.metadata?.remainingItemCount ?? 0);
 }
@@ -123,7 +164,7 @@ function writes(proxy: FaultProxy, method: 'POST' | 'PATCH'): number {
   return proxy.count({ method, path: EVENTS_PATH });
 }
 
-async function withProxy<T>(
+export async function withProxy<T>(
   harness: HarnessInfo,
   rule: FaultRule | undefined,
   body: (proxy: FaultProxy) => Promise<T>,
@@ -154,7 +195,7 @@ async function sampleEverySecond(
 }
 
 /** The RunBase fields that come from how the peer ended. */
-function failureOf(exit: PeerExit): Pick<RunBase, 'failure' | 'library' | 'version'> {
+export function failureOf(exit: PeerExit): Pick<RunBase, 'failure' | 'library' | 'version'> {
   if (exit.result !== undefined) return { library: exit.result.library, version: exit.result.version };
   return { failure: exit.failure ?? 'no result' };
 }
@@ -184,6 +225,7 @@ async function storm(ctx: BenchContext, peer: PeerCommand, run: number, faults: 
       durationMs: config.storm.durationMs,
       shutdown: 'immediate',
       graceMs: config.distinct.graceMs,
+      distinctPublishes: 0,
     };
     const running = runPeer(peer, args, { timeoutMs: config.storm.durationMs + 180_000 });
     let exited = false;
@@ -262,6 +304,16 @@ async function storm(ctx: BenchContext, peer: PeerCommand, run: number, faults: 
       errorsSurfaced: result?.errorsSurfaced ?? Number.NaN,
       cpuSeconds: result?.cpuSeconds ?? Number.NaN,
       peakRssBytes: result?.peakRssBytes ?? Number.NaN,
+      ...(startedAt === undefined
+        ? {}
+        : {
+            series: samples.map((sample) => ({
+              // Tenths of a second: enough for a chart, and the JSON stays short.
+              t: Math.round((sample.at - startedAt) / 100) / 10,
+              count: sample.count,
+              due: dueBy(sample.at, startedAt, config.storm.publishes, config.storm.durationMs),
+            })),
+          }),
     };
     return stormRun;
   });
@@ -291,6 +343,7 @@ function distinctArgs(
     durationMs: 60_000,
     shutdown,
     graceMs: config.distinct.graceMs,
+    distinctPublishes: 0,
   };
 }
 

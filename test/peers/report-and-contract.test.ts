@@ -8,6 +8,7 @@ import {
   type PeerResult,
 } from '../../bench/peers/contract.ts';
 import { dueBy, resetOffsetsMs, spread, staleness, throttledWrite } from '../../bench/peers/figures.ts';
+import { planCharts, renderCharts } from '../../bench/peers/charts.ts';
 import {
   SECTION_BEGIN,
   SECTION_END,
@@ -45,12 +46,33 @@ describe('peer contract', () => {
       durationMs: 60_000,
       shutdown: 'immediate',
       graceMs: 10_000,
+      distinctPublishes: 0,
     });
     expect(parsePeerArgs({ kubeconfig: 'k', scenario: 'distinct', namespace: 'ns', name: 'o' }).publishes).toBe(1_000);
     const argv = peerArgv(storm);
     const flags: Record<string, string> = {};
     for (let i = 0; i < argv.length; i += 2) flags[(argv[i] ?? '').slice(2)] = argv[i + 1] ?? '';
     expect(parsePeerArgs(flags)).toEqual(storm);
+  });
+
+  it('takes --distinct-publishes for a storm only, and passes it on only when set', () => {
+    const base = { kubeconfig: 'k', scenario: 'storm', namespace: 'ns', name: 'agent-0' };
+    const agent = parsePeerArgs({ ...base, 'distinct-publishes': '100', publishes: '1000', 'duration-ms': '10000' });
+    expect(agent).toMatchObject({ distinctPublishes: 100, publishes: 1_000, durationMs: 10_000 });
+    const argv = peerArgv(agent);
+    expect(argv.slice(-2)).toEqual(['--distinct-publishes', '100']);
+    const flags: Record<string, string> = {};
+    for (let i = 0; i < argv.length; i += 2) flags[(argv[i] ?? '').slice(2)] = argv[i + 1] ?? '';
+    expect(parsePeerArgs(flags)).toEqual(agent);
+    // The older scenarios' command line is unchanged.
+    expect(peerArgv(parsePeerArgs(base))).not.toContain('--distinct-publishes');
+    expect(parsePeerArgs({ ...base, 'distinct-publishes': '0' }).distinctPublishes).toBe(0);
+    expect(() => parsePeerArgs({ ...base, scenario: 'distinct', 'distinct-publishes': '5' })).toThrow(
+      /--distinct-publishes is for the storm scenario only/,
+    );
+    for (const bad of ['-1', '1.5', '+3', 'many']) {
+      expect(() => parsePeerArgs({ ...base, 'distinct-publishes': bad })).toThrow(PeerUsageError);
+    }
   });
 
   it('names the flag that is missing or wrong', () => {
@@ -191,5 +213,122 @@ describe('bench report', () => {
       `# x\n\nbefore\n${SECTION_BEGIN}\n\nnew table\n\n${SECTION_END}\nafter\n`,
     );
     expect(() => withGeneratedSection('# no markers', 'x')).toThrow(/no bench:peers section/);
+  });
+});
+
+function withNewScenarios(): PeerReport {
+  const base = report();
+  const landing = (
+    peer: 'kube-events' | 'client-go',
+    run: number,
+    timeToAllMs: number | undefined,
+    throttled: number,
+  ) => ({
+    peer,
+    run,
+    publishes: 5_000,
+    timeToAllMs,
+    onServer: timeToAllMs === undefined ? 4_000 : 5_000,
+    lost: timeToAllMs === undefined ? 1_000 : 0,
+    writes: 5_000 + throttled,
+    throttled,
+    connections: peer === 'kube-events' ? 16 : 1,
+    errorsSurfaced: 0,
+    peakRssBytes: 100 * 1024 * 1024,
+  });
+  return {
+    ...base,
+    config: {
+      ...base.config,
+      burst: { publishes: 5_000, timeoutMs: 600_000 },
+      throttled: { publishes: 5_000, timeoutMs: 600_000 },
+      fleet: { agents: 20, stormPublishes: 1_000, stormDurationMs: 10_000, distinctPublishes: 100, timeoutMs: 300_000 },
+    },
+    storm: base.storm.map((run) => ({
+      ...run,
+      series: [
+        { t: 1, count: 1, due: 167 },
+        { t: 2, count: run.peer === 'client-go' ? 2 : 334, due: 334 },
+      ],
+    })),
+    burst: [landing('kube-events', 1, 1_500, 0), landing('client-go', 1, undefined, 0)],
+    throttled: [landing('kube-events', 1, 12_000, 300), landing('client-go', 1, undefined, 0)],
+    fleet: [
+      {
+        peer: 'kube-events',
+        run: 1,
+        agents: 20,
+        expected: 22_000,
+        finalCount: 22_000,
+        lost: 0,
+        timeToAllMs: 14_000,
+        startSpreadMs: 2_000,
+        writes: 2_500,
+        throttled: 500,
+        connections: 40,
+        agentFailures: 0,
+        errorsSurfaced: 0,
+        peakRssBytes: 120 * 1024 * 1024,
+      },
+    ],
+  };
+}
+
+describe('bench report: burst, throttled, fleet and charts', () => {
+  it('renders the new scenarios, and says "not measured yet" for results that have none', () => {
+    const table = renderTable(withNewScenarios());
+    expect(table).toMatch(/\| Burst: seconds until all 5,000 are on the server \| 1\.5 \| n\/a \|/);
+    expect(table).toMatch(/\| Burst: lost \(of 5,000\) \| 0 \| 1,000 \|/);
+    expect(table).toMatch(/\| Burst: TLS connections opened \| 16 \| 1 \|/);
+    expect(table).toMatch(/\| Throttled: writes answered 429 \| 300 \| 0 \|/);
+    expect(table).toMatch(
+      /Fleet \(20 agents × 1,000 storm \+ 100 distinct\): seconds until the whole count is on the server \| 14 \| not run \|/,
+    );
+    expect(table).toMatch(/\| Fleet: count lost \(of 22,000\) \| 0 \| not run \|/);
+    expect(table).toMatch(/\| Fleet: share of the writes answered 429 \| 20 % \| not run \|/);
+    const old = renderTable(report());
+    expect(old).toMatch(/\| Burst: seconds until all N are on the server \| not measured yet \| not measured yet \|/);
+    expect(old).toMatch(/\| Fleet: API writes, all agents \| not measured yet \| not measured yet \|/);
+  });
+
+  it('puts every chart with data above the table, and names the ones without', async () => {
+    const markdown = await renderMarkdown(report(), '../charts/');
+    expect(markdown).toContain('](../charts/peers-storm.svg)');
+    expect(markdown).toContain('](../charts/peers-time-to-all.svg)');
+    expect(markdown).toContain('](../charts/peers-memory.svg)');
+    expect(markdown).toMatch(/answered 429 \(median\): not measured yet\./);
+    expect(markdown.indexOf('peers-memory.svg')).toBeLessThan(markdown.indexOf('| Storm: API writes'));
+    const full = await renderMarkdown(withNewScenarios());
+    expect(full).toContain('](peers-throttling.svg)');
+    expect(full).not.toContain('not measured yet');
+  });
+
+  it('plans a line chart of the count over the storm when the series is there, else the staleness bars', () => {
+    const [storm] = planCharts(withNewScenarios());
+    expect(storm?.title).toMatch(/count against the true count, each second/);
+    expect(JSON.stringify(storm?.spec)).toContain('"true count"');
+    const [old] = planCharts(report());
+    expect(old?.title).toMatch(/how far the server's count was behind/);
+    expect(planCharts(report()).map((plan) => plan.spec === undefined)).toEqual([false, false, true, false]);
+  });
+
+  it('renders the same bytes from the same report, and other bytes from other figures', async () => {
+    const first = await renderCharts(withNewScenarios());
+    const second = await renderCharts(structuredClone(withNewScenarios()));
+    expect([...first.keys()]).toEqual([
+      'peers-storm.svg',
+      'peers-time-to-all.svg',
+      'peers-throttling.svg',
+      'peers-memory.svg',
+    ]);
+    for (const [file, svg] of first) {
+      expect(svg.startsWith('<svg'), file).toBe(true);
+      expect(second.get(file), file).toBe(svg);
+    }
+    const changed = withNewScenarios();
+    changed.throttled = changed.throttled?.map((run) => ({ ...run, throttled: run.throttled + 1_000 }));
+    const other = await renderCharts(changed);
+    expect(other.get('peers-throttling.svg')).not.toBe(first.get('peers-throttling.svg'));
+    expect(other.get('peers-storm.svg')).toBe(first.get('peers-storm.svg'));
   });
 });

@@ -36,6 +36,9 @@ type options struct {
 	durationMs int64
 	shutdown   string
 	graceMs    int64
+	// distinctPublishes: storm only, Eventf calls about NAME-0 … issued
+	// just before the storm (a fleet agent's startup).
+	distinctPublishes int
 }
 
 // result is the one JSON line on stdout; field order follows the contract.
@@ -143,6 +146,7 @@ func parseOptions(args []string) (options, int) {
 	fs.Int64Var(&o.durationMs, "duration-ms", 60000, "storm only: spread the publishes evenly over this many ms")
 	fs.StringVar(&o.shutdown, "shutdown", "immediate", "immediate, or stdin: wait for EOF on stdin before shutting down")
 	fs.Int64Var(&o.graceMs, "grace-ms", 10000, "graceful-shutdown deadline in ms")
+	fs.IntVar(&o.distinctPublishes, "distinct-publishes", 0, "storm only: distinct publishes about NAME-0 … issued before the storm")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return o, 0
@@ -178,6 +182,12 @@ func parseOptions(args []string) (options, int) {
 	}
 	if o.durationMs < 0 {
 		problems = append(problems, "--duration-ms must not be negative")
+	}
+	if o.distinctPublishes < 0 {
+		problems = append(problems, "--distinct-publishes must not be negative")
+	}
+	if o.distinctPublishes > 0 && o.scenario != "storm" {
+		problems = append(problems, "--distinct-publishes is for the storm scenario only")
 	}
 	if o.graceMs < 0 {
 		problems = append(problems, "--grace-ms must not be negative")

@@ -41,6 +41,10 @@ func runStorm(recorder events.EventRecorder, o options) publishTiming {
 	start := time.Now()
 	timing := publishTiming{startedAt: unixMs(start)}
 	marker("started", timing.startedAt)
+	// A fleet agent's startup: its distinct Events go out before the storm.
+	for i := 0; i < o.distinctPublishes; i++ {
+		publish(recorder, newPod(o.namespace, o.name+"-"+strconv.Itoa(i)))
+	}
 	var maxLag time.Duration
 	for i := int64(0); i < n; i++ {
 		due := start.Add(time.Duration(int64(duration) * i / n))

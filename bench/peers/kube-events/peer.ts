@@ -58,6 +58,10 @@ async function run(args: PeerArgs): Promise<PeerResult> {
   const startedAt = Date.now();
   marker('started', startedAt);
   if (args.scenario === 'storm') {
+    // A fleet agent's startup: its distinct Events are emitted before the storm begins.
+    for (let i = 0; i < args.distinctPublishes; i++) {
+      recorder.emit(EVENT, pod(args.namespace, `${args.name}-${i}`));
+    }
     const step = args.durationMs / args.publishes;
     const regarding = pod(args.namespace, args.name);
     for (let i = 0; i < args.publishes; i++) {
@@ -120,6 +124,7 @@ try {
       'duration-ms': { type: 'string' },
       shutdown: { type: 'string' },
       'grace-ms': { type: 'string' },
+      'distinct-publishes': { type: 'string' },
     },
     strict: true,
   });

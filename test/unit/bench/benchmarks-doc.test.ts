@@ -1,7 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { renderCharts } from '../../../bench/peers/charts.ts';
 import {
   BENCHMARKS_DOC,
+  DOC_CHARTS_BASE,
   readReport,
   renderMarkdown,
   RESULTS_MD,
@@ -10,10 +13,23 @@ import {
 
 describe('the comparison in docs/benchmarks.md', () => {
   it('is the rendering of bench/results/peers.json, as npm run bench:peers wrote it', async () => {
-    const markdown = await renderMarkdown(readReport());
+    const report = readReport();
     const doc = readFileSync(BENCHMARKS_DOC, 'utf8');
-    expect(withGeneratedSection(doc, markdown)).toBe(doc);
-    expect(readFileSync(RESULTS_MD, 'utf8')).toBe(markdown);
+    expect(withGeneratedSection(doc, await renderMarkdown(report, DOC_CHARTS_BASE))).toBe(doc);
+    expect(readFileSync(RESULTS_MD, 'utf8')).toBe(await renderMarkdown(report));
+  });
+
+  it('shows the charts rendered from bench/results/peers.json, byte for byte, and no others', async () => {
+    const charts = await renderCharts(readReport());
+    const results = dirname(RESULTS_MD);
+    expect(charts.size).toBeGreaterThan(0);
+    for (const [file, svg] of charts) {
+      expect(readFileSync(join(results, file), 'utf8'), file).toBe(svg);
+      expect(readFileSync(BENCHMARKS_DOC, 'utf8')).toContain(`](${DOC_CHARTS_BASE}${file})`);
+    }
+    // A chart left behind by an older report would be shown by nothing and checked by nothing.
+    const committed = readdirSync(results).filter((file) => file.endsWith('.svg'));
+    expect(committed.sort()).toEqual([...charts.keys()].sort());
   });
 
   it('covers three runs of every scenario for every peer', () => {

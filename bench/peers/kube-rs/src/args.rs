@@ -3,7 +3,7 @@
 use std::{ffi::OsString, fmt, path::PathBuf};
 
 pub const USAGE: &str = "usage: kube-events-bench-peer-kube-rs --kubeconfig FILE --scenario storm|distinct \
---namespace NS --name NAME [--publishes N] [--duration-ms MS] [--shutdown immediate|stdin] [--grace-ms MS]";
+--namespace NS --name NAME [--publishes N] [--duration-ms MS] [--shutdown immediate|stdin] [--grace-ms MS] [--distinct-publishes N]";
 
 /// Largest integer a JavaScript peer could take exactly; also keeps every `Instant + ms` far from overflow.
 const MAX_INTEGER: u64 = (1 << 53) - 1;
@@ -39,6 +39,8 @@ pub struct Args {
     pub duration_ms: u64,
     pub shutdown: Shutdown,
     pub grace_ms: u64,
+    /// Storm only: distinct publishes about `NAME-0` … spawned just before the storm (a fleet agent's startup).
+    pub distinct_publishes: u64,
 }
 
 /// A bad command line: the caller prints it with [`USAGE`] and exits 2.
@@ -65,6 +67,7 @@ struct Raw {
     duration_ms: Option<String>,
     shutdown: Option<String>,
     grace_ms: Option<String>,
+    distinct_publishes: Option<String>,
 }
 
 impl Raw {
@@ -78,6 +81,7 @@ impl Raw {
             "--duration-ms" => &mut self.duration_ms,
             "--shutdown" => &mut self.shutdown,
             "--grace-ms" => &mut self.grace_ms,
+            "--distinct-publishes" => &mut self.distinct_publishes,
             _ => return None,
         })
     }
@@ -141,6 +145,10 @@ pub fn parse(argv: impl IntoIterator<Item = OsString>) -> Result<Args, UsageErro
     if publishes == 0 {
         return Err(bad("--publishes must be at least 1"));
     }
+    let distinct_publishes = integer(raw.distinct_publishes, "--distinct-publishes", 0)?;
+    if distinct_publishes > 0 && scenario != Scenario::Storm {
+        return Err(bad("--distinct-publishes is for the storm scenario only"));
+    }
     Ok(Args {
         kubeconfig: PathBuf::from(required(raw.kubeconfig, "--kubeconfig")?),
         scenario,
@@ -150,6 +158,7 @@ pub fn parse(argv: impl IntoIterator<Item = OsString>) -> Result<Args, UsageErro
         duration_ms: integer(raw.duration_ms, "--duration-ms", 60_000)?,
         shutdown,
         grace_ms: integer(raw.grace_ms, "--grace-ms", 10_000)?,
+        distinct_publishes,
     })
 }
 
@@ -208,7 +217,7 @@ mod tests {
             "--name=w",
         ])
         .unwrap();
-        assert_eq!(storm.publishes, 10_000);
+        assert_eq!((storm.publishes, storm.distinct_publishes), (10_000, 0));
     }
 
     #[test]
@@ -222,6 +231,8 @@ mod tests {
             &["--shutdown", "later"],
             &["--name", "again"],
             &["--duration-ms"],
+            // BASE is the distinct scenario: the extra distinct publishes are the storm's.
+            &["--distinct-publishes", "5"],
         ] {
             let argv: Vec<&str> = BASE.iter().chain(extra).copied().collect();
             assert!(parse_strs(&argv).is_err(), "{extra:?} was accepted");

@@ -106,11 +106,15 @@ async fn run(args: &Args) -> Result<Outcome, Box<dyn std::error::Error>> {
 
     let (started_at, max_lag_ms, pending) = match args.scenario {
         Scenario::Storm => {
-            let (started_at, max_lag_ms) = storm(args, &recorder, &event, &errors).await;
-            (started_at, max_lag_ms, Vec::new())
+            let started_at = report::marker("started");
+            // A fleet agent's startup: its distinct Events are spawned before the storm.
+            let pending = spawn_distinct(args, args.distinct_publishes, &recorder, &event, &errors);
+            let max_lag_ms = storm(args, &recorder, &event, &errors).await;
+            (started_at, max_lag_ms, pending)
         }
         Scenario::Distinct => {
-            let (started_at, pending) = distinct(args, &recorder, &event, &errors);
+            let started_at = report::marker("started");
+            let pending = spawn_distinct(args, args.publishes, &recorder, &event, &errors);
             (started_at, 0.0, pending)
         }
     };
@@ -155,12 +159,11 @@ fn pod(namespace: &str, name: String) -> ObjectReference {
 }
 
 /// Publishes N times about one object on an absolute schedule, so a slow publish does not push the
-/// later ones back. Returns (startedAt, maxLagMs).
-async fn storm(args: &Args, recorder: &Recorder, event: &Event, errors: &ErrorTally) -> (f64, f64) {
+/// later ones back. Returns maxLagMs.
+async fn storm(args: &Args, recorder: &Recorder, event: &Event, errors: &ErrorTally) -> f64 {
     let regarding = pod(&args.namespace, args.name.clone());
     let duration_ns = u128::from(args.duration_ms) * 1_000_000;
     let start = Instant::now();
-    let started_at = report::marker("started");
     let mut max_lag = Duration::ZERO;
     for i in 0..args.publishes {
         // u128 and one division per step: no drift from accumulated rounding.
@@ -173,18 +176,18 @@ async fn storm(args: &Args, recorder: &Recorder, event: &Event, errors: &ErrorTa
             errors.record(&error);
         }
     }
-    (started_at, max_lag.as_secs_f64() * 1e3)
+    max_lag.as_secs_f64() * 1e3
 }
 
-/// Spawns N publishes about N objects without waiting for any. Returns (startedAt, the tasks).
-fn distinct(
+/// Spawns `count` publishes about `NAME-0` … without waiting for any. Returns the tasks.
+fn spawn_distinct(
     args: &Args,
+    count: u64,
     recorder: &Recorder,
     event: &Arc<Event>,
     errors: &Arc<ErrorTally>,
-) -> (f64, Vec<JoinHandle<()>>) {
-    let started_at = report::marker("started");
-    let tasks = (0..args.publishes)
+) -> Vec<JoinHandle<()>> {
+    (0..count)
         .map(|i| {
             let (recorder, event, errors) = (recorder.clone(), event.clone(), errors.clone());
             let regarding = pod(&args.namespace, format!("{}-{i}", args.name));
@@ -195,8 +198,7 @@ fn distinct(
                 }
             })
         })
-        .collect();
-    (started_at, tasks)
+        .collect()
 }
 
 /// Resolves once `after` has passed, timed by an OS thread. tokio's timers are fired by the worker
