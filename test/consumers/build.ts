@@ -3,13 +3,12 @@
  * (sources, Go version) into the cache folder, like the apiserver harness, printing progress while
  * Go downloads and compiles. Without Go: one line saying what to install.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GO_PACKAGE_LINE } from '../../tools/harness/build.ts';
-import { lineSplitter } from '../../tools/harness/lines.ts';
+import { runWithGoProgress } from '../../tools/harness/go-progress.ts';
 import { cacheRoot } from '../../tools/harness/paths.ts';
 
 export const CONSUMERS_DIR = dirname(fileURLToPath(import.meta.url));
@@ -41,38 +40,16 @@ function buildKey(dir: string, go: string): string {
 }
 
 function runGoBuild(dir: string, out: string, log: (line: string) => void): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    const started = Date.now();
-    const child = spawn('go', ['build', '-v', '-trimpath', '-ldflags', '-s -w', '-o', out, '.'], {
-      cwd: dir,
-      env: { ...process.env, GOTOOLCHAIN: 'local', CGO_ENABLED: '0', GOFLAGS: '-mod=mod' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let packages = 0;
-    const other: string[] = [];
-    const stderr = lineSplitter((line) => {
-      if (GO_PACKAGE_LINE.test(line)) {
-        packages += 1;
-        if (packages % 100 === 0)
-          log(`  compiled ${packages} packages (${Math.round((Date.now() - started) / 1000)} s)`);
-      } else if (line.trim() !== '') {
-        other.push(line);
-        // Module downloads are the slow part of a first build: show them.
-        if (line.startsWith('go: downloading')) log(`  ${line}`);
-      }
-    });
-    child.stderr.setEncoding('utf8').on('data', stderr.push);
-    child.stdout.resume();
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) {
-        log(`  built in ${Math.round((Date.now() - started) / 1000)} s (${packages} packages compiled)`);
-        resolvePromise();
-      } else {
-        const output = [...other, stderr.rest()].join('\n');
-        reject(new Error(`go build in ${dir} failed (exit ${code ?? 'signal'}):\n${output}`));
-      }
-    });
+  return runWithGoProgress({
+    command: 'go',
+    args: ['build', '-v', '-trimpath', '-ldflags', '-s -w', '-o', out, '.'],
+    cwd: dir,
+    env: { ...process.env, GOTOOLCHAIN: 'local', CGO_ENABLED: '0', GOFLAGS: '-mod=mod' },
+    log,
+    every: 100,
+    // Module downloads are the slow part of a first build: show them.
+    echo: (line) => line.startsWith('go: downloading'),
+    what: `go build in ${dir}`,
   });
 }
 

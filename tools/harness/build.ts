@@ -2,15 +2,14 @@
  * Builds the test apiserver and kubectl once per (Kubernetes version, harness sources, Go
  * version) into the cache folder, and reuses them. Progress is printed while Go compiles.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { lineSplitter } from './lines.ts';
+import { runWithGoProgress } from './go-progress.ts';
 import { cacheRoot, DEFAULT_K8S_VERSION, HARNESS_MODULE_DIR } from './paths.ts';
 
-/** A line of `go build -v`: the import path of a package it compiles. */
-export const GO_PACKAGE_LINE = /^[\w.-]+(\/[\w.@+~-]+)*$/;
+export { GO_PACKAGE_LINE } from './go-progress.ts';
 
 export interface HarnessBinaries {
   version: string;
@@ -74,42 +73,14 @@ function buildKey(moduleDir: string, version: string, go: string): string {
 
 /** Runs build.sh with `go build -v`, printing a progress line every 200 packages and on the end. */
 function runBuild(binDir: string, moduleDir: string, log: (line: string) => void): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    const started = Date.now();
-    const child = spawn('sh', [join(HARNESS_MODULE_DIR, 'build.sh'), binDir, moduleDir], {
-      env: { ...process.env, ...GO_ENV, KUBE_EVENTS_GO_BUILD_FLAGS: '-v' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let packages = 0;
-    const other: string[] = [];
-    const stderr = lineSplitter((line) => {
-      // `go build -v` names each package it compiles; anything else is a message worth keeping.
-      if (GO_PACKAGE_LINE.test(line)) {
-        packages += 1;
-        if (packages % 200 === 0)
-          log(`  compiled ${packages} packages (${Math.round((Date.now() - started) / 1000)} s)`);
-      } else if (line.trim() !== '') {
-        other.push(line);
-        if (line.startsWith('build.sh:')) log(`  ${line}`);
-      }
-    });
-    child.stderr.setEncoding('utf8').on('data', stderr.push);
-    child.stdout.resume();
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) {
-        log(
-          `  built in ${Math.round((Date.now() - started) / 1000)} s${packages > 0 ? ` (${packages} packages compiled)` : ''}`,
-        );
-        resolvePromise();
-      } else {
-        reject(
-          new Error(
-            `building the test apiserver failed (exit ${code ?? 'signal'}):\n${[...other, stderr.rest()].join('\n')}`,
-          ),
-        );
-      }
-    });
+  return runWithGoProgress({
+    command: 'sh',
+    args: [join(HARNESS_MODULE_DIR, 'build.sh'), binDir, moduleDir],
+    env: { ...process.env, ...GO_ENV, KUBE_EVENTS_GO_BUILD_FLAGS: '-v' },
+    log,
+    every: 200,
+    echo: (line) => line.startsWith('build.sh:'),
+    what: 'building the test apiserver',
   });
 }
 
