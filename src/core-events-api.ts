@@ -4,7 +4,6 @@
  * view; only it can write `count`, `firstTimestamp`, `lastTimestamp` and `source`, which
  * events.k8s.io/v1 keeps unset. Errors, timeouts and the patch types behave as in EventsApi.
  */
-import { createClient, createConfig, type Client } from './generated/client/index.ts';
 import {
   createCoreV1NamespacedEvent,
   listCoreV1EventForAllNamespaces,
@@ -15,8 +14,7 @@ import {
 import { AbortedError } from './errors.ts';
 import {
   callApi,
-  DEFAULT_FIELD_MANAGER,
-  DEFAULT_TIMEOUT_MS,
+  CallDefaults,
   listQuery,
   PATCH_CONTENT_TYPES,
   resolveNamespace,
@@ -48,37 +46,10 @@ export type CorePatchRequest = WriteOptions &
  * ```
  */
 export class CoreEventsApi {
-  readonly #client: Client;
-  readonly #fieldManager: string;
-  readonly #timeoutMs: number;
+  readonly #defaults: CallDefaults;
 
   constructor(connection: ApiConnection) {
-    this.#client = createClient(
-      // Retries belong to the connection's ky instance, as in EventsApi.
-      createConfig({
-        baseUrl: connection.baseUrl.replace(/\/+$/, ''),
-        ...(connection.ky !== undefined ? { ky: connection.ky } : {}),
-        retry: 0,
-      }),
-    );
-    this.#fieldManager = connection.fieldManager ?? DEFAULT_FIELD_MANAGER;
-    this.#timeoutMs = connection.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  }
-
-  #common(options: CallOptions | undefined) {
-    return {
-      client: this.#client,
-      timeout: options?.timeoutMs ?? this.#timeoutMs,
-      ...(options?.signal !== undefined ? { signal: options.signal } : {}),
-    };
-  }
-
-  #writeQuery(options: WriteOptions | undefined) {
-    return {
-      fieldManager: options?.fieldManager ?? this.#fieldManager,
-      ...(options?.dryRun === true ? { dryRun: 'All' } : {}),
-      ...(options?.fieldValidation !== undefined ? { fieldValidation: options.fieldValidation } : {}),
-    };
+    this.#defaults = new CallDefaults(connection);
   }
 
   /** Creates a core/v1 Event. @throws ApiError `AlreadyExists` (409), `Invalid` (422), `Forbidden` (403: needs `create` on `events` in apiGroup "") */
@@ -86,24 +57,26 @@ export class CoreEventsApi {
     const namespace = resolveNamespace(event, options?.namespace);
     return callApi('POST', options?.signal, () =>
       createCoreV1NamespacedEvent({
-        ...this.#common(options),
+        ...this.#defaults.common(options),
         path: { namespace },
         body: event,
-        query: this.#writeQuery(options),
+        query: this.#defaults.writeQuery(options),
       }),
     );
   }
 
   /** Reads one Event. @throws ApiError `NotFound` (404) */
   read(ref: EventRef, options?: CallOptions): Promise<CoreEvent> {
-    return callApi('GET', options?.signal, () => readCoreV1NamespacedEvent({ ...this.#common(options), path: ref }));
+    return callApi('GET', options?.signal, () =>
+      readCoreV1NamespacedEvent({ ...this.#defaults.common(options), path: ref }),
+    );
   }
 
   /** Lists the Events of one namespace (field selectors use `involvedObject.*`, `source`, `reason`, `type`). */
   list(options: ListOptions & { namespace: string }): Promise<CoreEventList> {
     return callApi('GET', options.signal, () =>
       listCoreV1NamespacedEvent({
-        ...this.#common(options),
+        ...this.#defaults.common(options),
         path: { namespace: options.namespace },
         query: listQuery(options),
       }),
@@ -113,7 +86,7 @@ export class CoreEventsApi {
   /** Lists the Events of all namespaces (needs cluster-wide `list`). */
   listForAllNamespaces(options?: ListOptions): Promise<CoreEventList> {
     return callApi('GET', options?.signal, () =>
-      listCoreV1EventForAllNamespaces({ ...this.#common(options), query: listQuery(options ?? {}) }),
+      listCoreV1EventForAllNamespaces({ ...this.#defaults.common(options), query: listQuery(options ?? {}) }),
     );
   }
 
@@ -121,11 +94,11 @@ export class CoreEventsApi {
   patch(request: CorePatchRequest): Promise<CoreEvent> {
     return callApi('PATCH', request.signal, () =>
       patchCoreV1NamespacedEvent({
-        ...this.#common(request),
+        ...this.#defaults.common(request),
         path: { namespace: request.namespace, name: request.name },
         // A readonly operation list is fine to send; the generated type just does not say readonly.
         body: request.patch as CoreEventMergePatch | JsonPatchOperation[],
-        query: this.#writeQuery(request),
+        query: this.#defaults.writeQuery(request),
         headers: { 'Content-Type': PATCH_CONTENT_TYPES[request.type] },
       }),
     );
@@ -141,7 +114,7 @@ export class CoreEventsApi {
     };
     // A watch lasts as long as the caller wants: no client-side timeout.
     const common = {
-      client: this.#client,
+      client: this.#defaults.client,
       timeout: false as const,
       parseAs: 'stream' as const,
       ...(options.signal !== undefined ? { signal: options.signal } : {}),

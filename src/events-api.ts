@@ -199,21 +199,16 @@ function transportError(method: string, url: string, error: unknown, signal: Abo
 }
 
 /**
- * Typed access to `events.k8s.io/v1` Events.
- *
- * @example
- * ```ts
- * const api = new EventsApi({ baseUrl: 'https://127.0.0.1:6443', ky: myKy });
- * const events = await api.list({ namespace: 'default', fieldSelector: 'regarding.name=web-0' });
- * ```
+ * What every generated call of a connection gets: its own client (never the generated global one),
+ * the connection's timeout and field manager. Shared by EventsApi and CoreEventsApi.
  */
-export class EventsApi {
-  readonly #client: Client;
+export class CallDefaults {
+  readonly client: Client;
   readonly #fieldManager: string;
   readonly #timeoutMs: number;
 
   constructor(connection: ApiConnection) {
-    this.#client = createClient(
+    this.client = createClient(
       createConfig({
         baseUrl: connection.baseUrl.replace(/\/+$/, ''),
         ...(connection.ky !== undefined ? { ky: connection.ky } : {}),
@@ -225,20 +220,39 @@ export class EventsApi {
     this.#timeoutMs = connection.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
-  #common(options: CallOptions | undefined) {
+  /** Client, timeout and signal of one call. */
+  common(options: CallOptions | undefined) {
     return {
-      client: this.#client,
+      client: this.client,
       timeout: options?.timeoutMs ?? this.#timeoutMs,
       ...(options?.signal !== undefined ? { signal: options.signal } : {}),
     };
   }
 
-  #writeQuery(options: WriteOptions | undefined, fieldManager?: string) {
+  /** The query of a write: field manager (the call's, else the connection's), dry run, field validation. */
+  writeQuery(options: WriteOptions | undefined, fieldManager?: string) {
     return {
       fieldManager: fieldManager ?? options?.fieldManager ?? this.#fieldManager,
       ...(options?.dryRun === true ? { dryRun: 'All' } : {}),
       ...(options?.fieldValidation !== undefined ? { fieldValidation: options.fieldValidation } : {}),
     };
+  }
+}
+
+/**
+ * Typed access to `events.k8s.io/v1` Events.
+ *
+ * @example
+ * ```ts
+ * const api = new EventsApi({ baseUrl: 'https://127.0.0.1:6443', ky: myKy });
+ * const events = await api.list({ namespace: 'default', fieldSelector: 'regarding.name=web-0' });
+ * ```
+ */
+export class EventsApi {
+  readonly #defaults: CallDefaults;
+
+  constructor(connection: ApiConnection) {
+    this.#defaults = new CallDefaults(connection);
   }
 
   /**
@@ -249,24 +263,26 @@ export class EventsApi {
     const namespace = resolveNamespace(event, options?.namespace);
     return callApi('POST', options?.signal, () =>
       createEventsV1NamespacedEvent({
-        ...this.#common(options),
+        ...this.#defaults.common(options),
         path: { namespace },
         body: event,
-        query: this.#writeQuery(options),
+        query: this.#defaults.writeQuery(options),
       }),
     );
   }
 
   /** Reads one Event. @throws ApiError `NotFound` (404) */
   read(ref: EventRef, options?: CallOptions): Promise<Event> {
-    return callApi('GET', options?.signal, () => readEventsV1NamespacedEvent({ ...this.#common(options), path: ref }));
+    return callApi('GET', options?.signal, () =>
+      readEventsV1NamespacedEvent({ ...this.#defaults.common(options), path: ref }),
+    );
   }
 
   /** Lists the Events of one namespace. */
   list(options: ListOptions & { namespace: string }): Promise<EventList> {
     return callApi('GET', options.signal, () =>
       listEventsV1NamespacedEvent({
-        ...this.#common(options),
+        ...this.#defaults.common(options),
         path: { namespace: options.namespace },
         query: listQuery(options),
       }),
@@ -276,7 +292,7 @@ export class EventsApi {
   /** Lists the Events of all namespaces (needs cluster-wide `list`). */
   listForAllNamespaces(options?: ListOptions): Promise<EventList> {
     return callApi('GET', options?.signal, () =>
-      listEventsV1EventForAllNamespaces({ ...this.#common(options), query: listQuery(options ?? {}) }),
+      listEventsV1EventForAllNamespaces({ ...this.#defaults.common(options), query: listQuery(options ?? {}) }),
     );
   }
 
@@ -289,12 +305,12 @@ export class EventsApi {
    */
   patch(request: PatchRequest): Promise<Event> {
     const query = {
-      ...this.#writeQuery(request, request.fieldManager),
+      ...this.#defaults.writeQuery(request, request.fieldManager),
       ...(request.type === 'apply' && request.force === true ? { force: true } : {}),
     };
     return callApi('PATCH', request.signal, () =>
       patchEventsV1NamespacedEvent({
-        ...this.#common(request),
+        ...this.#defaults.common(request),
         path: { namespace: request.namespace, name: request.name },
         // A readonly operation list is fine to send; the generated type just does not say readonly.
         body: request.patch as EventMergePatch | JsonPatchOperation[],
@@ -311,10 +327,10 @@ export class EventsApi {
     if (name === undefined || name === '') throw new ValidationError('metadata.name', 'required to replace an Event');
     return callApi('PUT', options?.signal, () =>
       replaceEventsV1NamespacedEvent({
-        ...this.#common(options),
+        ...this.#defaults.common(options),
         path: { namespace, name },
         body: event,
-        query: this.#writeQuery(options),
+        query: this.#defaults.writeQuery(options),
       }),
     );
   }
@@ -323,7 +339,7 @@ export class EventsApi {
   delete(ref: EventRef, options?: CallOptions & { dryRun?: boolean; body?: DeleteOptions }): Promise<Status> {
     return callApi('DELETE', options?.signal, () =>
       deleteEventsV1NamespacedEvent({
-        ...this.#common(options),
+        ...this.#defaults.common(options),
         path: ref,
         ...(options?.dryRun === true ? { query: { dryRun: 'All' } } : {}),
         ...(options?.body !== undefined ? { body: options.body } : {}),
@@ -337,7 +353,7 @@ export class EventsApi {
   ): Promise<Status> {
     return callApi('DELETE', options.signal, () =>
       deleteEventsV1CollectionNamespacedEvent({
-        ...this.#common(options),
+        ...this.#defaults.common(options),
         path: { namespace: options.namespace },
         query: {
           ...(options.labelSelector !== undefined ? { labelSelector: options.labelSelector } : {}),
@@ -367,7 +383,7 @@ export class EventsApi {
       ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
     };
     const common = {
-      client: this.#client,
+      client: this.#defaults.client,
       // A watch lasts as long as the caller wants: no client-side timeout.
       timeout: false as const,
       parseAs: 'stream' as const,
