@@ -2,17 +2,21 @@
  * connect(): a kubeconfig (or the in-cluster environment) turned into a configured client, the
  * way kubectl finds and uses it. Wiring only: loading is load-config.ts, TLS is transport.ts,
  * requests are http.ts.
+ *
+ * The kubeconfig loader (yaml) and the TLS/HTTP stack (undici) are imported on the first
+ * connect(), not with the package: together they are about 100 ms and 30 MiB of resident memory
+ * on Node 24 that a process importing kube-events for its types, `FakeRecorder` or a sink of its
+ * own never needs (bench/import-cost.ts measures it).
  */
 import type { KyInstance } from 'ky';
 import { ValidationError } from '../errors.ts';
 import { CoreEventsApi } from '../core-events-api.ts';
 import { EventsApi, DEFAULT_FIELD_MANAGER, DEFAULT_TIMEOUT_MS, type ApiConnection } from '../events-api.ts';
 import { VERSION } from '../version.ts';
-import { createKubeFetch, createKy, type HttpStats } from './http.ts';
-import { loadConfig, type KubeconfigObject, type LoadConfigOptions } from './load-config.ts';
+import type { HttpStats } from './http.ts';
+import type { KubeconfigObject, LoadConfigOptions } from './load-config.ts';
 import { rateLimiter, type RateLimitOptions } from './rate-limit.ts';
 import { retryPolicy, type RetryOptions } from './retry.ts';
-import { Transport } from './transport.ts';
 
 /** Options of {@link connect}; every one is optional. */
 export interface ConnectOptions {
@@ -143,6 +147,11 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
   if (options.warn !== undefined) loadOptions.warn = options.warn;
   if (options.env !== undefined) loadOptions.env = options.env;
   if (options.serviceAccountDir !== undefined) loadOptions.serviceAccountDir = options.serviceAccountDir;
+  const [{ loadConfig }, { Transport }, { createKubeFetch, createKy }] = await Promise.all([
+    import('./load-config.ts'),
+    import('./transport.ts'),
+    import('./http.ts'),
+  ]);
   const config = await loadConfig(loadOptions);
   const transport = new Transport({
     tls: config.tls,

@@ -111,16 +111,24 @@ export class SeriesEngine {
   /** Writes what the server is behind on now; false when `timeoutMs` passed first. */
   async drain(timeoutMs: number): Promise<{ done: boolean; behind: number }> {
     const targets = this.cache.owing().map((series) => [series, series.count] as const);
-    const behind = (): number =>
-      targets.filter(([series, count]) => series.written < count && series.phase !== 'abandoned').length;
-    if (behind() === 0) return { done: true, behind: 0 };
+    const isBehind = ([series, count]: (typeof targets)[number]): boolean =>
+      series.written < count && series.phase !== 'abandoned';
+    const behind = (): number => targets.filter(isBehind).length;
+    // Checked after every settled write: a target once caught up stays so (written only grows,
+    // abandoned is final), so a cursor past the caught-up ones keeps a drain of n series O(n).
+    let cursor = 0;
+    const caughtUp = (): boolean => {
+      while (cursor < targets.length && !isBehind(targets[cursor] as (typeof targets)[number])) cursor += 1;
+      return cursor === targets.length;
+    };
+    if (caughtUp()) return { done: true, behind: 0 };
     this.#draining += 1;
     try {
       // Timers are cut short: coalesced writes and retries go now.
       for (const [series] of targets)
         if (series.phase === 'scheduled' || series.phase === 'backoff') this.#queue.request(series);
-      const done = await this.#until(() => behind() === 0, timeoutMs);
-      return { done, behind: behind() };
+      const done = await this.#until(caughtUp, timeoutMs);
+      return { done, behind: done ? 0 : behind() };
     } finally {
       this.#draining -= 1;
     }

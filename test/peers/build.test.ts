@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cargoToolchain, ensurePeers, goToolchain, MissingToolchainError } from '../../bench/peers/build.ts';
 
@@ -17,10 +18,12 @@ describe('bench:peers toolchains', () => {
     await expect(ensurePeers(['kube-events', 'kube-rs'], () => undefined)).rejects.toThrow(MissingToolchainError);
   });
 
-  it('runs the kube-events peer from source on this Node, with nothing to build', async () => {
+  it('runs the kube-events peer compiled to JavaScript on this Node, with no other toolchain', async () => {
     process.env.PATH = '/nonexistent';
     const [peer] = await ensurePeers(['kube-events'], () => undefined);
     expect(peer).toMatchObject({ name: 'kube-events', command: process.execPath });
-    expect(peer?.args[0]).toMatch(/bench\/peers\/kube-events\/peer\.ts$/);
+    const script = peer?.args[0] ?? '';
+    expect(script).toMatch(/node_modules\/\.cache\/kube-events-peer-[^/]+\/bench\/peers\/kube-events\/peer\.js$/);
+    expect(existsSync(script)).toBe(true);
   });
 });

@@ -4,7 +4,6 @@
  *
  *   node bench/peers/kube-events/peer.ts --kubeconfig FILE --scenario storm --namespace NS --name web
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { connect } from '../../../src/connection/index.ts';
 import type { KubeEventsError } from '../../../src/errors.ts';
@@ -12,6 +11,7 @@ import type { RecordedEvent } from '../../../src/recorder/event.ts';
 import { Recorder } from '../../../src/recorder/recorder.ts';
 import type { ObjectReference } from '../../../src/types.ts';
 import { sleep } from '../../../src/util/sleep.ts';
+import { VERSION } from '../../../src/version.ts';
 import { parsePeerArgs, PeerUsageError, type PeerArgs, type PeerResult } from '../contract.ts';
 
 const EVENT: RecordedEvent = {
@@ -20,10 +20,6 @@ const EVENT: RecordedEvent = {
   action: 'Reconcile',
   note: 'reconcile failed: dependency not ready',
 };
-
-const packageVersion = (
-  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
 
 function pod(namespace: string, name: string): ObjectReference {
   return { apiVersion: 'v1', kind: 'Pod', namespace, name };
@@ -99,7 +95,7 @@ async function run(args: PeerArgs): Promise<PeerResult> {
   return {
     peer: 'kube-events',
     library: 'kube-events',
-    version: packageVersion,
+    version: VERSION,
     scenario: args.scenario,
     publishes: args.publishes,
     startedAt,
