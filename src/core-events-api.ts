@@ -4,13 +4,6 @@
  * view; only it can write `count`, `firstTimestamp`, `lastTimestamp` and `source`, which
  * events.k8s.io/v1 keeps unset. Errors, timeouts and the patch types behave as in EventsApi.
  */
-import {
-  createCoreV1NamespacedEvent,
-  listCoreV1EventForAllNamespaces,
-  listCoreV1NamespacedEvent,
-  patchCoreV1NamespacedEvent,
-  readCoreV1NamespacedEvent,
-} from './generated/sdk.gen.ts';
 import { AbortedError } from './errors.ts';
 import {
   callApi,
@@ -55,9 +48,9 @@ export class CoreEventsApi {
   /** Creates a core/v1 Event. @throws ApiError `AlreadyExists` (409), `Invalid` (422), `Forbidden` (403: needs `create` on `events` in apiGroup "") */
   async create(event: CoreEvent, options?: WriteOptions & { namespace?: string }): Promise<CoreEvent> {
     const namespace = resolveNamespace(event, options?.namespace);
-    return callApi('POST', options?.signal, () =>
-      createCoreV1NamespacedEvent({
-        ...this.#defaults.common(options),
+    return this.#defaults.call('POST', options, (calls, common) =>
+      calls.createCoreV1NamespacedEvent({
+        ...common,
         path: { namespace },
         body: event,
         query: this.#defaults.writeQuery(options),
@@ -67,16 +60,16 @@ export class CoreEventsApi {
 
   /** Reads one Event. @throws ApiError `NotFound` (404) */
   read(ref: EventRef, options?: CallOptions): Promise<CoreEvent> {
-    return callApi('GET', options?.signal, () =>
-      readCoreV1NamespacedEvent({ ...this.#defaults.common(options), path: ref }),
+    return this.#defaults.call('GET', options, (calls, common) =>
+      calls.readCoreV1NamespacedEvent({ ...common, path: ref }),
     );
   }
 
   /** Lists the Events of one namespace (field selectors use `involvedObject.*`, `source`, `reason`, `type`). */
   list(options: ListOptions & { namespace: string }): Promise<CoreEventList> {
-    return callApi('GET', options.signal, () =>
-      listCoreV1NamespacedEvent({
-        ...this.#defaults.common(options),
+    return this.#defaults.call('GET', options, (calls, common) =>
+      calls.listCoreV1NamespacedEvent({
+        ...common,
         path: { namespace: options.namespace },
         query: listQuery(options),
       }),
@@ -85,16 +78,16 @@ export class CoreEventsApi {
 
   /** Lists the Events of all namespaces (needs cluster-wide `list`). */
   listForAllNamespaces(options?: ListOptions): Promise<CoreEventList> {
-    return callApi('GET', options?.signal, () =>
-      listCoreV1EventForAllNamespaces({ ...this.#defaults.common(options), query: listQuery(options ?? {}) }),
+    return this.#defaults.call('GET', options, (calls, common) =>
+      calls.listCoreV1EventForAllNamespaces({ ...common, query: listQuery(options ?? {}) }),
     );
   }
 
   /** Patches an Event; sent with the Content-Type of the patch type. @throws ApiError `NotFound` (404), `Invalid` (422, e.g. a failed JSON Patch `test`) */
   patch(request: CorePatchRequest): Promise<CoreEvent> {
-    return callApi('PATCH', request.signal, () =>
-      patchCoreV1NamespacedEvent({
-        ...this.#defaults.common(request),
+    return this.#defaults.call('PATCH', request, (calls, common) =>
+      calls.patchCoreV1NamespacedEvent({
+        ...common,
         path: { namespace: request.namespace, name: request.name },
         // A readonly operation list is fine to send; the generated type just does not say readonly.
         body: request.patch as CoreEventMergePatch | JsonPatchOperation[],
@@ -114,7 +107,6 @@ export class CoreEventsApi {
     };
     // A watch lasts as long as the caller wants: no client-side timeout.
     const common = {
-      client: this.#defaults.client,
       timeout: false as const,
       parseAs: 'stream' as const,
       ...(options.signal !== undefined ? { signal: options.signal } : {}),
@@ -123,10 +115,16 @@ export class CoreEventsApi {
     let body: ReadableStream<Uint8Array>;
     try {
       body = await callApi('GET', options.signal, async () => {
+        const { calls, client } = await this.#defaults.load();
         const result =
           options.namespace === undefined
-            ? await listCoreV1EventForAllNamespaces({ ...common, query })
-            : await listCoreV1NamespacedEvent({ ...common, path: { namespace: options.namespace }, query });
+            ? await calls.listCoreV1EventForAllNamespaces({ ...common, client, query })
+            : await calls.listCoreV1NamespacedEvent({
+                ...common,
+                client,
+                path: { namespace: options.namespace },
+                query,
+              });
         url = result.request?.url ?? url;
         return result as GeneratedResult<unknown> as GeneratedResult<ReadableStream<Uint8Array>>;
       });

@@ -1,20 +1,10 @@
 /**
  * The events.k8s.io/v1 operations every caller needs, over the generated calls. The only module
- * (with types.ts) that imports src/generated; every call passes its own client, never the
- * generated global one.
+ * (with types.ts) that imports src/generated, and that on the first call (see loadGenerated);
+ * every call passes its own client, never the generated global one.
  */
 import type { KyInstance } from 'ky';
-import { createClient, createConfig, type Client } from './generated/client/index.ts';
-import {
-  createEventsV1NamespacedEvent,
-  deleteEventsV1CollectionNamespacedEvent,
-  deleteEventsV1NamespacedEvent,
-  listEventsV1EventForAllNamespaces,
-  listEventsV1NamespacedEvent,
-  patchEventsV1NamespacedEvent,
-  readEventsV1NamespacedEvent,
-  replaceEventsV1NamespacedEvent,
-} from './generated/sdk.gen.ts';
+import type { Client } from './generated/client/index.ts';
 import {
   AbortedError,
   ApiError,
@@ -198,35 +188,80 @@ function transportError(method: string, url: string, error: unknown, signal: Abo
   return new NetworkError(method, url, `cannot reach the apiserver (${detail})`, { cause: error });
 }
 
+/** The generated calls (src/generated/sdk.gen.ts). */
+export type GeneratedCalls = typeof import('./generated/sdk.gen.ts');
+
+let generatedModules:
+  Promise<{ calls: GeneratedCalls; clients: typeof import('./generated/client/index.ts') }> | undefined;
+
+/**
+ * The generated calls and their ky client, imported on the first call rather than with the
+ * package: ky builds a `Request` when it loads, and that loads Node's bundled fetch stack (60–85 ms
+ * and 18 MiB on Node 24, bench/import-cost.ts), which a process that imports kube-events for its
+ * types, its `FakeRecorder` or a sink of its own never needs.
+ */
+function loadGenerated(): NonNullable<typeof generatedModules> {
+  generatedModules ??= Promise.all([import('./generated/sdk.gen.ts'), import('./generated/client/index.ts')]).then(
+    ([calls, clients]) => ({ calls, clients }),
+  );
+  return generatedModules;
+}
+
+/** Client, timeout and signal of one generated call. */
+export interface CallCommon {
+  client: Client;
+  timeout: number;
+  signal?: AbortSignal;
+}
+
 /**
  * What every generated call of a connection gets: its own client (never the generated global one),
  * the connection's timeout and field manager. Shared by EventsApi and CoreEventsApi.
  */
 export class CallDefaults {
-  readonly client: Client;
+  readonly #connection: ApiConnection;
   readonly #fieldManager: string;
   readonly #timeoutMs: number;
+  #client: Client | undefined;
 
   constructor(connection: ApiConnection) {
-    this.client = createClient(
-      createConfig({
-        baseUrl: connection.baseUrl.replace(/\/+$/, ''),
-        ...(connection.ky !== undefined ? { ky: connection.ky } : {}),
-        // Retries belong to the connection's ky instance; the generated client's own default (2) is off.
-        retry: 0,
-      }),
-    );
+    this.#connection = connection;
     this.#fieldManager = connection.fieldManager ?? DEFAULT_FIELD_MANAGER;
     this.#timeoutMs = connection.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
-  /** Client, timeout and signal of one call. */
-  common(options: CallOptions | undefined) {
-    return {
-      client: this.client,
-      timeout: options?.timeoutMs ?? this.#timeoutMs,
-      ...(options?.signal !== undefined ? { signal: options.signal } : {}),
-    };
+  /** The generated calls and this connection's client (made on the first call). */
+  async load(): Promise<{ calls: GeneratedCalls; client: Client }> {
+    const { calls, clients } = await loadGenerated();
+    this.#client ??= clients.createClient(
+      clients.createConfig({
+        baseUrl: this.#connection.baseUrl.replace(/\/+$/, ''),
+        ...(this.#connection.ky !== undefined ? { ky: this.#connection.ky } : {}),
+        // Retries belong to the connection's ky instance; the generated client's own default (2) is off.
+        retry: 0,
+      }),
+    );
+    return { calls, client: this.#client };
+  }
+
+  /**
+   * Runs one generated call with this connection's client, the call's timeout (else the
+   * connection's) and signal; failures become typed errors (see {@link callApi}).
+   */
+  call<T>(
+    method: string,
+    options: CallOptions | undefined,
+    run: (calls: GeneratedCalls, common: CallCommon) => Promise<GeneratedResult<T>>,
+  ): Promise<T> {
+    return callApi(method, options?.signal, async () => {
+      const { calls, client } = await this.load();
+      const common: CallCommon = {
+        client,
+        timeout: options?.timeoutMs ?? this.#timeoutMs,
+        ...(options?.signal !== undefined ? { signal: options.signal } : {}),
+      };
+      return run(calls, common);
+    });
   }
 
   /** The query of a write: field manager (the call's, else the connection's), dry run, field validation. */
@@ -261,9 +296,9 @@ export class EventsApi {
    */
   async create(event: Event, options?: WriteOptions & { namespace?: string }): Promise<Event> {
     const namespace = resolveNamespace(event, options?.namespace);
-    return callApi('POST', options?.signal, () =>
-      createEventsV1NamespacedEvent({
-        ...this.#defaults.common(options),
+    return this.#defaults.call('POST', options, (calls, common) =>
+      calls.createEventsV1NamespacedEvent({
+        ...common,
         path: { namespace },
         body: event,
         query: this.#defaults.writeQuery(options),
@@ -273,16 +308,16 @@ export class EventsApi {
 
   /** Reads one Event. @throws ApiError `NotFound` (404) */
   read(ref: EventRef, options?: CallOptions): Promise<Event> {
-    return callApi('GET', options?.signal, () =>
-      readEventsV1NamespacedEvent({ ...this.#defaults.common(options), path: ref }),
+    return this.#defaults.call('GET', options, (calls, common) =>
+      calls.readEventsV1NamespacedEvent({ ...common, path: ref }),
     );
   }
 
   /** Lists the Events of one namespace. */
   list(options: ListOptions & { namespace: string }): Promise<EventList> {
-    return callApi('GET', options.signal, () =>
-      listEventsV1NamespacedEvent({
-        ...this.#defaults.common(options),
+    return this.#defaults.call('GET', options, (calls, common) =>
+      calls.listEventsV1NamespacedEvent({
+        ...common,
         path: { namespace: options.namespace },
         query: listQuery(options),
       }),
@@ -291,8 +326,8 @@ export class EventsApi {
 
   /** Lists the Events of all namespaces (needs cluster-wide `list`). */
   listForAllNamespaces(options?: ListOptions): Promise<EventList> {
-    return callApi('GET', options?.signal, () =>
-      listEventsV1EventForAllNamespaces({ ...this.#defaults.common(options), query: listQuery(options ?? {}) }),
+    return this.#defaults.call('GET', options, (calls, common) =>
+      calls.listEventsV1EventForAllNamespaces({ ...common, query: listQuery(options ?? {}) }),
     );
   }
 
@@ -308,9 +343,9 @@ export class EventsApi {
       ...this.#defaults.writeQuery(request, request.fieldManager),
       ...(request.type === 'apply' && request.force === true ? { force: true } : {}),
     };
-    return callApi('PATCH', request.signal, () =>
-      patchEventsV1NamespacedEvent({
-        ...this.#defaults.common(request),
+    return this.#defaults.call('PATCH', request, (calls, common) =>
+      calls.patchEventsV1NamespacedEvent({
+        ...common,
         path: { namespace: request.namespace, name: request.name },
         // A readonly operation list is fine to send; the generated type just does not say readonly.
         body: request.patch as EventMergePatch | JsonPatchOperation[],
@@ -325,9 +360,9 @@ export class EventsApi {
     const namespace = resolveNamespace(event, undefined);
     const name = event.metadata?.name;
     if (name === undefined || name === '') throw new ValidationError('metadata.name', 'required to replace an Event');
-    return callApi('PUT', options?.signal, () =>
-      replaceEventsV1NamespacedEvent({
-        ...this.#defaults.common(options),
+    return this.#defaults.call('PUT', options, (calls, common) =>
+      calls.replaceEventsV1NamespacedEvent({
+        ...common,
         path: { namespace, name },
         body: event,
         query: this.#defaults.writeQuery(options),
@@ -337,9 +372,9 @@ export class EventsApi {
 
   /** Deletes one Event. @throws ApiError `NotFound` (404) */
   delete(ref: EventRef, options?: CallOptions & { dryRun?: boolean; body?: DeleteOptions }): Promise<Status> {
-    return callApi('DELETE', options?.signal, () =>
-      deleteEventsV1NamespacedEvent({
-        ...this.#defaults.common(options),
+    return this.#defaults.call('DELETE', options, (calls, common) =>
+      calls.deleteEventsV1NamespacedEvent({
+        ...common,
         path: ref,
         ...(options?.dryRun === true ? { query: { dryRun: 'All' } } : {}),
         ...(options?.body !== undefined ? { body: options.body } : {}),
@@ -351,9 +386,9 @@ export class EventsApi {
   deleteCollection(
     options: CallOptions & { namespace: string; labelSelector?: string; fieldSelector?: string; dryRun?: boolean },
   ): Promise<Status> {
-    return callApi('DELETE', options.signal, () =>
-      deleteEventsV1CollectionNamespacedEvent({
-        ...this.#defaults.common(options),
+    return this.#defaults.call('DELETE', options, (calls, common) =>
+      calls.deleteEventsV1CollectionNamespacedEvent({
+        ...common,
         path: { namespace: options.namespace },
         query: {
           ...(options.labelSelector !== undefined ? { labelSelector: options.labelSelector } : {}),
@@ -383,7 +418,6 @@ export class EventsApi {
       ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
     };
     const common = {
-      client: this.#defaults.client,
       // A watch lasts as long as the caller wants: no client-side timeout.
       timeout: false as const,
       parseAs: 'stream' as const,
@@ -393,10 +427,16 @@ export class EventsApi {
     let body: ReadableStream<Uint8Array>;
     try {
       body = await callApi('GET', options.signal, async () => {
+        const { calls, client } = await this.#defaults.load();
         const result =
           options.namespace === undefined
-            ? await listEventsV1EventForAllNamespaces({ ...common, query })
-            : await listEventsV1NamespacedEvent({ ...common, path: { namespace: options.namespace }, query });
+            ? await calls.listEventsV1EventForAllNamespaces({ ...common, client, query })
+            : await calls.listEventsV1NamespacedEvent({
+                ...common,
+                client,
+                path: { namespace: options.namespace },
+                query,
+              });
         url = result.request?.url ?? url;
         return result as GeneratedResult<unknown> as GeneratedResult<ReadableStream<Uint8Array>>;
       });
