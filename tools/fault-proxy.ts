@@ -180,7 +180,9 @@ export async function startFaultProxy(options: {
   if (upstream.protocol !== 'https:' || (options.allowRemote !== true && !isLoopback(upstream.hostname))) {
     throw new Error(`fault proxy: upstream must be https on loopback, got ${options.upstream}`);
   }
-  const agent = new Agent({ keepAlive: true, maxSockets: 64, ca: readFileSync(options.caFile) });
+  // Never the bottleneck: 64 upstream sockets (the old cap) is fewer than a bench:peers fleet opens
+  // (20 recorders × up to 16 connections), whose requests then waited here, not at the apiserver.
+  const agent = new Agent({ keepAlive: true, maxSockets: 1024, ca: readFileSync(options.caFile) });
   const records: ProxyRecord[] = [];
   const perMethod = new Map<string, number>();
   let total = 0;

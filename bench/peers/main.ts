@@ -6,7 +6,7 @@
  * prints the table, writes bench/results/peers.{json,md}, the charts and the docs/benchmarks.md
  * section generated from them.
  *
- *   npm run bench:peers                        # the full run (about 1 h 40 min; the table in docs/benchmarks.md)
+ *   npm run bench:peers                        # the full run (1 h 41 min on 2 cores; the table in docs/benchmarks.md)
  *   npm run bench:peers -- --quick             # a smaller run into a temporary folder (docs/benchmarks.md untouched)
  *   npm run bench:peers -- --peers kube-events,client-go --runs 1 --out /tmp/peers
  */

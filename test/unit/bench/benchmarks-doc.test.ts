@@ -32,12 +32,17 @@ describe('the comparison in docs/benchmarks.md', () => {
     expect(committed.sort()).toEqual([...charts.keys()].sort());
   });
 
+  it('is shown in the README too: every chart, above the link to the table', async () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    for (const file of (await renderCharts(readReport())).keys()) expect(readme).toContain(`bench/results/${file}`);
+  });
+
   it('covers three runs of every scenario for every peer', () => {
     const report = readReport();
     expect(report.peers.map((peer) => peer.name)).toEqual(['kube-events', 'client-go', 'kube-rs']);
-    for (const scenario of ['storm', 'faults', 'distinct', 'shutdown'] as const) {
+    for (const scenario of ['storm', 'faults', 'distinct', 'shutdown', 'burst', 'throttled', 'fleet'] as const) {
       for (const peer of report.peers) {
-        expect(report[scenario].filter((run) => run.peer === peer.name)).toHaveLength(report.config.runs);
+        expect((report[scenario] ?? []).filter((run) => run.peer === peer.name)).toHaveLength(report.config.runs);
       }
     }
     expect(report.config.runs).toBe(3);

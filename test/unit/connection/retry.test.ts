@@ -32,9 +32,18 @@ describe('decideRetry', () => {
     expect(decide(outcome, method).retry).toBe(expected);
   });
 
-  it('waits at least Retry-After, capped by maxDelayMs', () => {
+  it('waits Retry-After plus up to one base step of jitter, however many retries came before, capped by maxDelayMs', () => {
     expect(decide(status(429, 3), 'POST', 0, 0)).toEqual({ retry: true, delayMs: 3000 });
+    expect(decide(status(429, 1), 'POST', 0, 1)).toEqual({ retry: true, delayMs: 1250 });
+    // No exponential growth past what the server asked: the 8th retry of a 429 still waits about 1 s.
+    expect(decide(status(429, 1), 'POST', 7, 0.5)).toEqual({ retry: true, delayMs: 1125 });
+    expect(decide(status(503, 2), 'PATCH', 9, 0)).toEqual({ retry: true, delayMs: 2000 });
     expect(decide(status(429, 120), 'POST', 0, 0)).toEqual({ retry: true, delayMs: 30_000 });
+  });
+
+  it('a 429 without Retry-After backs off exponentially', () => {
+    expect(decide(status(429, undefined), 'POST', 0, 1)).toEqual({ retry: true, delayMs: 250 });
+    expect(decide(status(429, undefined), 'POST', 4, 1)).toEqual({ retry: true, delayMs: 4000 });
   });
 
   it('backs off exponentially with full jitter', () => {
