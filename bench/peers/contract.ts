@@ -33,6 +33,8 @@ export interface PeerResult {
   shutdownTimedOut: boolean;
   cpuSeconds: number;
   peakRssBytes: number;
+  /** Publishes the library itself reported as never reaching the server (kube-events: dropped + lost); absent where a library cannot say. */
+  reportedLost?: number;
 }
 
 export class PeerUsageError extends Error {
@@ -154,6 +156,8 @@ export function parsePeerResult(stdout: string, expected: PeerName): PeerResult 
   for (const field of ['library', 'version', 'scenario'] as const) {
     if (typeof record[field] !== 'string') throw new Error(`${expected}: result field ${field} is not a string`);
   }
+  if (record.reportedLost !== undefined && (typeof record.reportedLost !== 'number' || !(record.reportedLost >= 0)))
+    throw new Error(`${expected}: result field reportedLost is not a number ≥ 0`);
   if (typeof record.shutdownTimedOut !== 'boolean')
     throw new Error(`${expected}: result field shutdownTimedOut is not a boolean`);
   return record as unknown as PeerResult;

@@ -38,6 +38,8 @@ export interface LandingRun extends RunBase {
   /** TLS connections the peer opened to the proxy. */
   connections: number;
   errorsSurfaced: number | undefined;
+  /** What the peer's library itself reported lost (kube-events only; bench/peers/CONTRACT.md). */
+  reportedLost?: number | undefined;
   peakRssBytes: number | undefined;
 }
 
@@ -60,6 +62,8 @@ export interface FleetRun extends RunBase {
   agentFailures: number;
   /** Summed over the agents that reported. */
   errorsSurfaced: number;
+  /** What the agents' library itself reported lost, summed (kube-events only; bench/peers/CONTRACT.md). */
+  reportedLost?: number | undefined;
   /** The largest agent's. */
   peakRssBytes: number | undefined;
 }
@@ -157,6 +161,7 @@ async function landing(
       throttled: eventWrites(proxy, 429),
       connections: proxy.connections().tls,
       errorsSurfaced: exit.result?.errorsSurfaced,
+      reportedLost: exit.result?.reportedLost,
       peakRssBytes: exit.result?.peakRssBytes,
     };
   });
@@ -248,6 +253,9 @@ export async function runFleet(ctx: BenchContext, peer: PeerCommand, run: number
       connections: proxy.connections().tls,
       agentFailures: failed.length,
       errorsSurfaced: results.reduce((sum, result) => sum + result.errorsSurfaced, 0),
+      reportedLost: results.some((result) => result.reportedLost !== undefined)
+        ? results.reduce((sum, result) => sum + (result.reportedLost ?? 0), 0)
+        : undefined,
       peakRssBytes: results.length === 0 ? undefined : Math.max(...results.map((result) => result.peakRssBytes)),
     };
   });

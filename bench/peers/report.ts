@@ -174,6 +174,10 @@ export function renderTable(report: PeerReport): string {
     ],
     [`Throttled: lost (of ${t})`, (p) => optionalCell(report.throttled, p, (r) => r.lost, integer)],
     [
+      `Throttled: lost by the library's own count (kube-events \`stats()\`; the others keep none)`,
+      (p) => optionalCell(report.throttled, p, (r) => r.reportedLost, integer),
+    ],
+    [
       'Throttled: API writes (POST + PATCH, incl. the ones answered 429)',
       (p) => optionalCell(report.throttled, p, (r) => r.writes, integer),
     ],
@@ -185,6 +189,10 @@ export function renderTable(report: PeerReport): string {
     [
       `Fleet: count lost (of ${count(fleet === undefined ? undefined : fleet.agents * (fleet.stormPublishes + fleet.distinctPublishes))})`,
       (p) => optionalCell(report.fleet, p, (r) => r.lost, integer),
+    ],
+    [
+      `Fleet: lost by the library's own count (kube-events \`stats()\`, all agents)`,
+      (p) => optionalCell(report.fleet, p, (r) => r.reportedLost, integer),
     ],
     ['Fleet: API writes, all agents', (p) => optionalCell(report.fleet, p, (r) => r.writes, integer)],
     [

@@ -102,6 +102,9 @@ describe('peer contract', () => {
     expect(() => parsePeerResult(JSON.stringify(result), 'client-go')).toThrow(/names peer kube-rs/);
     expect(() => parsePeerResult(JSON.stringify({ ...result, cpuSeconds: 'x' }), 'kube-rs')).toThrow(/cpuSeconds/);
     expect(() => parsePeerResult('not json', 'kube-rs')).toThrow(/not JSON/);
+    const counted = { ...result, reportedLost: 4 };
+    expect(parsePeerResult(JSON.stringify(counted), 'kube-rs')).toEqual(counted);
+    expect(() => parsePeerResult(JSON.stringify({ ...result, reportedLost: -1 }), 'kube-rs')).toThrow(/reportedLost/);
   });
 });
 
@@ -268,6 +271,7 @@ function withNewScenarios(): PeerReport {
         connections: 40,
         agentFailures: 0,
         errorsSurfaced: 0,
+        reportedLost: 3,
         peakRssBytes: 120 * 1024 * 1024,
       },
     ],
@@ -285,6 +289,11 @@ describe('bench report: burst, throttled, fleet and charts', () => {
       /Fleet \(20 agents × 1,000 storm \+ 100 distinct\): seconds until the whole count is on the server \| 14 \| not run \|/,
     );
     expect(table).toMatch(/\| Fleet: count lost \(of 22,000\) \| 0 \| not run \|/);
+    // Only kube-events counts its own losses; a peer without the field shows n/a.
+    expect(table).toMatch(
+      /\| Fleet: lost by the library's own count \(kube-events `stats\(\)`, all agents\) \| 3 \| not run \|/,
+    );
+    expect(table).toMatch(/\| Throttled: lost by the library's own count [^|]*\| n\/a \| n\/a \|/);
     expect(table).toMatch(/\| Fleet: share of the writes answered 429 \| 20 % \| not run \|/);
     const old = renderTable(report());
     expect(old).toMatch(/\| Burst: seconds until all N are on the server \| not measured yet \| not measured yet \|/);

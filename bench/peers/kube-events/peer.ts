@@ -8,11 +8,16 @@ import { parseArgs } from 'node:util';
 import { connect } from '../../../src/connection/index.ts';
 import type { KubeEventsError } from '../../../src/errors.ts';
 import type { RecordedEvent } from '../../../src/recorder/event.ts';
+import type { CloseReport } from '../../../src/recorder/engine.ts';
+import { totalLost } from '../../../src/recorder/stats.ts';
 import { Recorder } from '../../../src/recorder/recorder.ts';
 import type { ObjectReference } from '../../../src/types.ts';
 import { sleep } from '../../../src/util/sleep.ts';
 import { VERSION } from '../../../src/version.ts';
 import { parsePeerArgs, PeerUsageError, type PeerArgs, type PeerResult } from '../contract.ts';
+
+/** close() may spend up to this long after its deadline letting aborted writes settle (engine.ts). */
+const CLOSE_ABORT_GRACE_MS = 1_000;
 
 const EVENT: RecordedEvent = {
   type: 'Warning',
@@ -76,12 +81,18 @@ async function run(args: PeerArgs): Promise<PeerResult> {
   if (args.shutdown === 'stdin') await stdinClosed();
 
   const shutdownStart = performance.now();
+  // close() gets the grace minus the second it may spend letting aborted writes settle, so its
+  // report (what it wrote, what it gave up) arrives before the deadline; the race is a backstop.
+  let closeReport: CloseReport | undefined;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), args.graceMs);
   });
-  const closed = recorder.close().then(
-    () => 'closed' as const,
+  const closed = recorder.close({ timeoutMs: Math.max(0, args.graceMs - CLOSE_ABORT_GRACE_MS) }).then(
+    (closing) => {
+      closeReport = closing;
+      return 'closed' as const;
+    },
     (error: unknown) => {
       report(error);
       return 'closed' as const;
@@ -90,6 +101,9 @@ async function run(args: PeerArgs): Promise<PeerResult> {
   const outcome = await Promise.race([closed, deadline]);
   clearTimeout(timer);
   const shutdownMs = performance.now() - shutdownStart;
+  const stats = recorder.stats();
+  if (closeReport !== undefined && closeReport.lost > 0)
+    process.stderr.write(`close() lost ${closeReport.lost}: ${JSON.stringify(closeReport.lostByReason)}\n`);
 
   const usage = process.resourceUsage();
   return {
@@ -104,6 +118,8 @@ async function run(args: PeerArgs): Promise<PeerResult> {
     errorsSurfaced,
     shutdownMs,
     shutdownTimedOut: outcome === 'timeout',
+    // Everything the Recorder says did not reach the server: refused at emit, or lost after.
+    reportedLost: totalLost(stats.lost) + Object.values(stats.dropped).reduce((sum, n) => sum + n, 0),
     cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
     peakRssBytes: usage.maxRSS * 1024,
   };
