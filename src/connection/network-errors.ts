@@ -1,5 +1,5 @@
 /**
- * Classifies what undici's fetch throws: whether the request can have reached the server (which
+ * Classifies what undici's request() throws (or its fetch(), which wraps the same errors as `cause`): whether the request can have reached the server (which
  * decides if a non-idempotent verb may be retried) and whether it is a TLS problem (never retried:
  * a configuration error that retrying cannot fix).
  */

@@ -1,8 +1,9 @@
 /**
  * The TLS side of a connection: one undici dispatcher per (cluster, client certificate), with
- * keep-alive, the cluster's CA, tls-server-name and proxies. undici's own `fetch` is used with its
- * own dispatchers, never Node's global fetch: a dispatcher only works with the undici that built it
- * (Node 22/24/26 bundle undici 6/7/8), see shared notes kubeconfig-and-transport.md §6.
+ * keep-alive, the cluster's CA, tls-server-name and proxies. Requests go through npm undici's own
+ * `request()` with these dispatchers (http.ts), never Node's global fetch: a dispatcher only works
+ * with the undici that built it (Node 22/24/26 bundle undici 6/7/8), see shared notes
+ * kubeconfig-and-transport.md §6.
  */
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { Agent, buildConnector, EnvHttpProxyAgent, ProxyAgent, Socks5ProxyAgent, type Dispatcher } from 'undici';

@@ -9,6 +9,8 @@ export interface RecordedRequest {
   path: string;
   query: URLSearchParams;
   headers: IncomingMessage['headers'];
+  /** Header lines as sent, `[name, value, …]` (Node joins repeated names in `headers`). */
+  rawHeaders: string[];
   body: string;
 }
 
@@ -46,6 +48,7 @@ export async function startRecordingServer(initial?: Handler): Promise<Recording
         path: parsed.pathname,
         query: parsed.searchParams,
         headers: req.headers,
+        rawHeaders: req.rawHeaders,
         body: Buffer.concat(chunks).toString('utf8'),
       };
       requests.push(recorded);

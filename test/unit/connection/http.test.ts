@@ -3,7 +3,7 @@ import { createKubeFetch, createKy, type HttpOptions } from '../../../src/connec
 import { TokenBucket } from '../../../src/util/token-bucket.ts';
 import { retryPolicy } from '../../../src/connection/retry.ts';
 import { Transport } from '../../../src/connection/transport.ts';
-import { ApiError, NetworkError } from '../../../src/errors.ts';
+import { AbortedError, ApiError, NetworkError } from '../../../src/errors.ts';
 import { EventsApi } from '../../../src/events-api.ts';
 import { rotatingTokens } from '../../helpers/auth.ts';
 import { sampleEvent } from '../../helpers/fixtures.ts';
@@ -43,7 +43,10 @@ describe('kube fetch', () => {
     expect(headers.authorization).toBe('Bearer first');
     expect(headers['user-agent']).toBe('kube-events/0.0.0-test (node test)');
     expect(headers['impersonate-user']).toBe('jane');
-    expect(headers['impersonate-group']).toBe('dev, ops');
+    // One line per group, as client-go sends them: the apiserver reads `dev, ops` on one line as one group.
+    const raw = server.requests[0]?.rawHeaders ?? [];
+    const groups = raw.filter((_value, i) => i % 2 === 1 && raw[i - 1]?.toLowerCase() === 'impersonate-group');
+    expect(groups).toEqual(['dev', 'ops']);
     expect(headers['impersonate-extra-scopes']).toBe('a b');
     expect(headers['content-type']).toBe('application/json');
   });
@@ -152,5 +155,71 @@ describe('kube fetch', () => {
     const { api } = setup({ rateLimiter: bucket });
     for (let i = 0; i < 5; i++) await api.read({ namespace: 'd', name: 'x' });
     expect(slept).toHaveLength(3);
+  });
+
+  describe('the answer handed to ky', () => {
+    const kyOf = (overrides: Partial<HttpOptions> = {}) => {
+      const transport = new Transport({ tls: { insecureSkipTlsVerify: false }, env: {}, origin: 'test' });
+      const { fetch } = createKubeFetch({
+        transport,
+        auth: rotatingTokens(['first']),
+        userAgent: 'kube-events/0.0.0-test (node test)',
+        retry: retryPolicy({ maxRetries: 3, baseDelayMs: 1, maxDelayMs: 5 }),
+        rateLimiter: undefined,
+        origin: 'test',
+        ...overrides,
+      });
+      return createKy(fetch);
+    };
+
+    it('a 204 has no body; status and headers come through', async () => {
+      server.handle((_request, response) => {
+        response.writeHead(204, { 'X-Answer': 'none' });
+        response.end();
+      });
+      const response = await kyOf().delete(`${server.url}/x`);
+      expect(response.status).toBe(204);
+      expect(response.headers.get('x-answer')).toBe('none');
+      expect(response.body).toBeNull();
+    });
+
+    it('streams an answer without Content-Length (a watch) chunk by chunk, before it ends', async () => {
+      let finish: () => void = () => undefined;
+      server.handle((_request, response) => {
+        response.writeHead(200, { 'Content-Type': 'application/json' });
+        response.write('{"type":"ADDED"}\n');
+        finish = () => response.end('{"type":"DELETED"}\n');
+      });
+      const response = await kyOf().get(`${server.url}/watch`);
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      const first = await reader.read();
+      expect(new TextDecoder().decode(first.value)).toBe('{"type":"ADDED"}\n');
+      finish();
+      let rest = '';
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
+        rest += new TextDecoder().decode(chunk.value);
+      expect(rest).toBe('{"type":"DELETED"}\n');
+    });
+
+    it('a body cut off mid-way is a NetworkError, not a parse error', async () => {
+      server.handle((_request, response) => {
+        response.writeHead(201, { 'Content-Type': 'application/json', 'Content-Length': '1000' });
+        response.write('{"kind":');
+        setTimeout(() => response.socket?.destroy(), 20);
+      });
+      const error = await kyOf()
+        .post(`${server.url}/apis/events.k8s.io/v1/namespaces/d/events`, { json: {} })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(NetworkError);
+      expect((error as Error).message).toMatch(/failed while the answer was read/);
+    });
+
+    it('an abort while waiting for the answer is an AbortedError', async () => {
+      server.handle(() => undefined);
+      const controller = new AbortController();
+      const pending = kyOf().get(`${server.url}/slow`, { signal: controller.signal });
+      setTimeout(() => controller.abort(), 20);
+      await expect(pending).rejects.toBeInstanceOf(AbortedError);
+    });
   });
 });
