@@ -4,9 +4,7 @@
  * view; only it can write `count`, `firstTimestamp`, `lastTimestamp` and `source`, which
  * events.k8s.io/v1 keeps unset. Errors, timeouts and the patch types behave as in EventsApi.
  */
-import { AbortedError } from './errors.ts';
 import {
-  callApi,
   CallDefaults,
   listQuery,
   PATCH_CONTENT_TYPES,
@@ -14,13 +12,12 @@ import {
   type ApiConnection,
   type CallOptions,
   type EventRef,
-  type GeneratedResult,
   type ListOptions,
   type WatchOptions,
   type WriteOptions,
 } from './events-api.ts';
 import type { CoreEvent, CoreEventList, CoreEventMergePatch, JsonPatchOperation } from './types.ts';
-import { decodeWatchStream, type WatchEvent } from './watch.ts';
+import type { WatchEvent } from './watch.ts';
 
 /** A patch of a core/v1 Event; the body type follows the patch type (no apply: a recorder never needs it). */
 export type CorePatchRequest = WriteOptions &
@@ -98,40 +95,11 @@ export class CoreEventsApi {
   }
 
   /** Streams changes to core/v1 Events (a list with `watch=true`), like EventsApi.watch. */
-  async *watch(options: WatchOptions = {}): AsyncGenerator<WatchEvent<CoreEvent>, void, undefined> {
-    const query = {
-      watch: true,
-      allowWatchBookmarks: options.allowWatchBookmarks ?? true,
-      ...listQuery(options),
-      ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
-    };
-    // A watch lasts as long as the caller wants: no client-side timeout.
-    const common = {
-      timeout: false as const,
-      parseAs: 'stream' as const,
-      ...(options.signal !== undefined ? { signal: options.signal } : {}),
-    };
-    let url = '(watch)';
-    let body: ReadableStream<Uint8Array>;
-    try {
-      body = await callApi('GET', options.signal, async () => {
-        const { calls, client } = await this.#defaults.load();
-        const result =
-          options.namespace === undefined
-            ? await calls.listCoreV1EventForAllNamespaces({ ...common, client, query })
-            : await calls.listCoreV1NamespacedEvent({
-                ...common,
-                client,
-                path: { namespace: options.namespace },
-                query,
-              });
-        url = result.request?.url ?? url;
-        return result as GeneratedResult<unknown> as GeneratedResult<ReadableStream<Uint8Array>>;
-      });
-    } catch (error) {
-      if (error instanceof AbortedError) return;
-      throw error;
-    }
-    yield* decodeWatchStream<CoreEvent>(body, { url, signal: options.signal });
+  watch(options: WatchOptions = {}): AsyncGenerator<WatchEvent<CoreEvent>, void, undefined> {
+    return this.#defaults.watch<CoreEvent>(options, (calls, args) =>
+      options.namespace === undefined
+        ? calls.listCoreV1EventForAllNamespaces(args)
+        : calls.listCoreV1NamespacedEvent({ ...args, path: { namespace: options.namespace } }),
+    );
   }
 }

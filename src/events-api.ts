@@ -272,6 +272,58 @@ export class CallDefaults {
       ...(options?.fieldValidation !== undefined ? { fieldValidation: options.fieldValidation } : {}),
     };
   }
+
+  /**
+   * A watch: `list` (the all-namespaces or the namespaced list call of one API group) with
+   * `watch=true` and no client-side timeout, decoded as it streams. An abort ends it quietly.
+   */
+  async *watch<T>(
+    options: WatchOptions,
+    list: (calls: GeneratedCalls, args: WatchCallArgs) => Promise<GeneratedResult<unknown>>,
+  ): AsyncGenerator<WatchEvent<T>, void, undefined> {
+    let url = '(watch)';
+    let body: ReadableStream<Uint8Array>;
+    try {
+      body = await callApi('GET', options.signal, async () => {
+        const { calls, client } = await this.load();
+        const result = await list(calls, {
+          client,
+          // A watch lasts as long as the caller wants.
+          timeout: false,
+          parseAs: 'stream',
+          ...(options.signal !== undefined ? { signal: options.signal } : {}),
+          query: {
+            watch: true,
+            allowWatchBookmarks: options.allowWatchBookmarks ?? true,
+            ...listQuery(options),
+            ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
+          },
+        });
+        url = result.request?.url ?? url;
+        return result as GeneratedResult<ReadableStream<Uint8Array>>;
+      });
+    } catch (error) {
+      if (error instanceof AbortedError) return;
+      throw error;
+    }
+    yield* decodeWatchStream<T>(body, { url, signal: options.signal });
+  }
+}
+
+/** What a watch passes to a generated list call (plus `path` for a namespaced one). */
+export interface WatchCallArgs {
+  client: Client;
+  timeout: false;
+  parseAs: 'stream';
+  signal?: AbortSignal;
+  query: {
+    watch: true;
+    allowWatchBookmarks: boolean;
+    labelSelector?: string;
+    fieldSelector?: string;
+    resourceVersion?: string;
+    timeoutSeconds?: number;
+  };
 }
 
 /**
@@ -408,43 +460,12 @@ export class EventsApi {
    * for await (const change of api.watch({ namespace: 'default', signal })) console.log(change.type, change.object);
    * ```
    */
-  async *watch(options: WatchOptions = {}): AsyncGenerator<WatchEvent, void, undefined> {
-    const query = {
-      watch: true,
-      allowWatchBookmarks: options.allowWatchBookmarks ?? true,
-      ...(options.resourceVersion !== undefined ? { resourceVersion: options.resourceVersion } : {}),
-      ...(options.labelSelector !== undefined ? { labelSelector: options.labelSelector } : {}),
-      ...(options.fieldSelector !== undefined ? { fieldSelector: options.fieldSelector } : {}),
-      ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
-    };
-    const common = {
-      // A watch lasts as long as the caller wants: no client-side timeout.
-      timeout: false as const,
-      parseAs: 'stream' as const,
-      ...(options.signal !== undefined ? { signal: options.signal } : {}),
-    };
-    let url = '(watch)';
-    let body: ReadableStream<Uint8Array>;
-    try {
-      body = await callApi('GET', options.signal, async () => {
-        const { calls, client } = await this.#defaults.load();
-        const result =
-          options.namespace === undefined
-            ? await calls.listEventsV1EventForAllNamespaces({ ...common, client, query })
-            : await calls.listEventsV1NamespacedEvent({
-                ...common,
-                client,
-                path: { namespace: options.namespace },
-                query,
-              });
-        url = result.request?.url ?? url;
-        return result as GeneratedResult<unknown> as GeneratedResult<ReadableStream<Uint8Array>>;
-      });
-    } catch (error) {
-      if (error instanceof AbortedError) return;
-      throw error;
-    }
-    yield* decodeWatchStream(body, { url, signal: options.signal });
+  watch(options: WatchOptions = {}): AsyncGenerator<WatchEvent, void, undefined> {
+    return this.#defaults.watch<Event>(options, (calls, args) =>
+      options.namespace === undefined
+        ? calls.listEventsV1EventForAllNamespaces(args)
+        : calls.listEventsV1NamespacedEvent({ ...args, path: { namespace: options.namespace } }),
+    );
   }
 }
 

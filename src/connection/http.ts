@@ -162,7 +162,7 @@ export function createKubeFetch(options: HttpOptions): { fetch: typeof globalThi
       let answer: Dispatcher.ResponseData;
       try {
         answer = await undiciRequest(url, {
-          method: method,
+          method,
           headers: requestHeaders(request, credentials, fixedHeaders, options.userAgent),
           signal,
           dispatcher: options.transport.dispatcherFor(credentials.clientCertificate),
