@@ -139,6 +139,27 @@ async function buildKubeRs(log: (line: string) => void): Promise<PeerCommand> {
   return { name: 'kube-rs', command: join(targetDir, 'release', 'kube-events-bench-peer-kube-rs'), args: [] };
 }
 
+const PEER_BUILD_PREFIX = 'kube-events-peer-';
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes compiled peers whose building process has ended (their name carries its pid). */
+export function removeEndedBuilds(cache: string): void {
+  for (const entry of readdirSync(cache)) {
+    if (!entry.startsWith(PEER_BUILD_PREFIX)) continue;
+    const pid = /^(\d+)-/.exec(entry.slice(PEER_BUILD_PREFIX.length))?.[1];
+    // Folders from before the pid was part of the name have no owner left either.
+    if (pid === undefined || !processAlive(Number(pid))) rmSync(join(cache, entry), { recursive: true, force: true });
+  }
+}
+
 /**
  * The kube-events peer, compiled to JavaScript by tsc (bench/peers/kube-events/tsconfig.json), as a
  * user runs a controller: from its .ts source Node would also load its TypeScript stripper, which
@@ -148,10 +169,12 @@ async function buildKubeEventsPeer(log: (line: string) => void): Promise<PeerCom
   const tsconfig = join(PEERS_DIR, 'kube-events', 'tsconfig.json');
   const tsc = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url));
   // One folder per build, inside node_modules so that the compiled peer resolves ky, undici and yaml;
-  // removed when this process exits (test files building at once never share one).
+  // removed when this process exits (test files building at once never share one). Vitest's worker
+  // threads end without an 'exit' event, so each build also removes the folders of ended processes.
   const cache = fileURLToPath(new URL('../../node_modules/.cache/', import.meta.url));
   mkdirSync(cache, { recursive: true });
-  const outDir = mkdtempSync(join(cache, 'kube-events-peer-'));
+  removeEndedBuilds(cache);
+  const outDir = mkdtempSync(join(cache, `${PEER_BUILD_PREFIX}${process.pid}-`));
   process.once('exit', () => rmSync(outDir, { recursive: true, force: true }));
   await runWithProgress('kube-events peer', process.execPath, [tsc, '-p', tsconfig, '--outDir', outDir], {
     cwd: PEERS_DIR,

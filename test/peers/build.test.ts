@@ -1,6 +1,14 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cargoToolchain, ensurePeers, goToolchain, MissingToolchainError } from '../../bench/peers/build.ts';
+import {
+  cargoToolchain,
+  ensurePeers,
+  goToolchain,
+  MissingToolchainError,
+  removeEndedBuilds,
+} from '../../bench/peers/build.ts';
 
 const path = process.env.PATH;
 
@@ -25,5 +33,17 @@ describe('bench:peers toolchains', () => {
     const script = peer?.args[0] ?? '';
     expect(script).toMatch(/node_modules\/\.cache\/kube-events-peer-[^/]+\/bench\/peers\/kube-events\/peer\.js$/);
     expect(existsSync(script)).toBe(true);
+  });
+
+  it('removes compiled peers of ended processes, keeps the live ones and other folders', () => {
+    const cache = mkdtempSync(join(tmpdir(), 'peer-cache-'));
+    // A pid above Linux's pid_max (2^22) never belongs to a live process.
+    const names = [`kube-events-peer-${process.pid}-a`, 'kube-events-peer-99999999-b', 'kube-events-peer-old', 'jiti'];
+    for (const name of names) mkdirSync(join(cache, name));
+    removeEndedBuilds(cache);
+    expect(names.filter((name) => existsSync(join(cache, name)))).toEqual([
+      `kube-events-peer-${process.pid}-a`,
+      'jiti',
+    ]);
   });
 });
