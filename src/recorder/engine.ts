@@ -148,6 +148,7 @@ export class SeriesEngine {
       for (const series of this.cache.owing()) this.lose(series, 'shutdown-deadline', undefined);
     }
     this.cache.stop();
+    this.#scheduler.stop();
     const lost = this.#deps.stats.lost;
     const lostByReason = {
       'shutdown-deadline': lost['shutdown-deadline'] - lostBefore['shutdown-deadline'],
@@ -161,8 +162,7 @@ export class SeriesEngine {
 
   /** The series ends: its pending occurrences are lost and said so; publishes still waiting reject. */
   lose(series: Series, reason: LostReason, cause: unknown): void {
-    const { lost, timer, waiting } = series.abandon();
-    this.#scheduler.cancel(timer);
+    const { lost, waiting } = series.abandon();
     this.cache.remove(series);
     this.cache.settled(series);
     this.#deps.stats.lost[reason] += lost;

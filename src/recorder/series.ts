@@ -51,8 +51,8 @@ export class Series implements SeriesTarget {
   burstStartMs: number;
   /** Failed writes in a row (the retry backoff grows with it). */
   failures = 0;
-  /** The clock's handle while `scheduled` or `backoff`. */
-  timer: unknown = undefined;
+  /** The scheduler's entry while `scheduled` or `backoff` (scheduler.ts); 0 otherwise. */
+  timer = 0;
   /** Awaiting publishes that the next write (not started yet) will answer. */
   waiters: Waiter[] | undefined = undefined;
   /** Awaiting publishes that the write on the wire answers. */
@@ -86,17 +86,15 @@ export class Series implements SeriesTarget {
   }
 
   /** idle or running → a timer (`scheduled` for a coalesced write, `backoff` for a retry). */
-  arm(phase: 'scheduled' | 'backoff', timer: unknown): void {
+  arm(phase: 'scheduled' | 'backoff', timer: number): void {
     this.phase = phase;
     this.timer = timer;
   }
 
-  /** → queued. Returns the timer to cancel, if one was armed. */
-  queue(): unknown {
-    const timer = this.timer;
+  /** → queued; an armed timer no longer fires for it. */
+  queue(): void {
     this.phase = 'queued';
-    this.timer = undefined;
-    return timer;
+    this.timer = 0;
   }
 
   /** queued → writing: returns the count to send; the waiting publishes are now answered by this write. */
@@ -125,11 +123,11 @@ export class Series implements SeriesTarget {
     return waiting;
   }
 
-  /** any → abandoned. Returns the occurrences lost, the timer to cancel and every waiting publish. */
-  abandon(): { lost: number; timer: unknown; waiting: Waiter[] } {
-    const result = { lost: this.pending, timer: this.timer, waiting: [...this.#answered(), ...(this.waiters ?? [])] };
+  /** any → abandoned (an armed timer no longer fires for it). Returns the occurrences lost and every waiting publish. */
+  abandon(): { lost: number; waiting: Waiter[] } {
+    const result = { lost: this.pending, waiting: [...this.#answered(), ...(this.waiters ?? [])] };
     this.phase = 'abandoned';
-    this.timer = undefined;
+    this.timer = 0;
     this.waiters = undefined;
     return result;
   }

@@ -45,8 +45,7 @@ export class WriteQueue {
   /** Queues a write of `series` now (cancelling its timer) unless one is queued or on the wire. */
   request(series: Series): void {
     if (series.phase === 'queued' || series.phase === 'writing' || series.phase === 'abandoned') return;
-    const timer = series.queue();
-    if (timer !== undefined) this.#deps.clock.clearTimeout(timer);
+    series.queue();
     this.#active += 1;
     void this.#run(series);
   }
