@@ -4,11 +4,10 @@
  * `current-context` wins, an empty file is an empty config, and relative paths resolve against the
  * directory of the file that defined the stanza. Pure: files are read by load-config.ts.
  */
-import { dirname, isAbsolute, join, sep } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { isAbsolute, join, sep } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { fromClientNode, isClientNodeShape, type ClientNodeKubeConfig } from './kubeconfig-client-node.ts';
-import { isAbsent, optBool, optList, optMap, optString, optStringList, type FieldRef } from './yaml-coerce.ts';
+import { optBool, optList, optMap, optString, optStringList, type FieldRef } from './yaml-coerce.ts';
 
 export type { ClientNodeKubeConfig } from './kubeconfig-client-node.ts';
 
@@ -98,33 +97,6 @@ export const emptyKubeconfig = (): Kubeconfig => ({ clusters: new Map(), users: 
 export const isEmptyKubeconfig = (config: Kubeconfig): boolean =>
   config.clusters.size === 0 && config.users.size === 0 && config.contexts.size === 0;
 
-/**
- * Parses one kubeconfig file. YAML errors name the file and line, never the line's text (it may
- * hold a token).
- */
-export function parseKubeconfig(options: { text: string; path: string }): Kubeconfig {
-  const { text, path } = options;
-  // failsafe: every scalar a string, coerced per field like client-go (yaml-coerce.ts).
-  const lineCounter = new LineCounter();
-  // prettyErrors off: the pretty message quotes the source line, which may hold a token.
-  const doc = parseDocument(text, { schema: 'failsafe', merge: true, prettyErrors: false, lineCounter });
-  const problem = doc.errors[0];
-  if (problem !== undefined) {
-    const at = lineCounter.linePos(problem.pos[0]);
-    const where = `line ${at.line}, column ${at.col}: `;
-    throw new ConfigError(path, undefined, `invalid YAML: ${where}${problem.message.split('\n')[0] ?? ''}`);
-  }
-  const value: unknown = doc.toJS({ maxAliasCount: 100 });
-  if (isAbsent(value)) return emptyKubeconfig();
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new ConfigError(path, undefined, 'not a kubeconfig: the top level must be a mapping');
-  }
-  const raw = value as Record<string, unknown>;
-  // Extension configs are free-form: keep their numbers and booleans (YAML 1.1, as go-yaml v2).
-  const typed = () => parseDocument(text, { version: '1.1', merge: true }).toJS() as Record<string, unknown>;
-  return fromDocument(raw, { source: path, baseDir: dirname(path), typed });
-}
-
 /** A kubeconfig object given by the caller; relative paths stay relative to the working directory. */
 export function kubeconfigFromObject(object: KubeconfigObject, source: string): Kubeconfig {
   if (isClientNodeShape(object)) return fromDocument(fromClientNode(object), { source });
@@ -144,13 +116,15 @@ export function mergeKubeconfigs(configs: readonly Kubeconfig[]): Kubeconfig {
   return merged;
 }
 
-interface DocumentContext {
+/** Where a kubeconfig document came from: relative paths resolve against `baseDir`. */
+export interface DocumentContext {
   source: string;
   baseDir?: string;
   typed?: () => Record<string, unknown>;
 }
 
-function fromDocument(raw: Record<string, unknown>, ctx: DocumentContext): Kubeconfig {
+/** A parsed kubeconfig document (file or object shape) → Kubeconfig, every field checked. */
+export function fromDocument(raw: Record<string, unknown>, ctx: DocumentContext): Kubeconfig {
   const config = emptyKubeconfig();
   const { source } = ctx;
   const current = optString(raw['current-context'], { source, field: 'current-context' });

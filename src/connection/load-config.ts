@@ -14,7 +14,6 @@ import {
   isEmptyKubeconfig,
   kubeconfigFromObject,
   mergeKubeconfigs,
-  parseKubeconfig,
   type Kubeconfig,
   type KubeconfigObject,
 } from './kubeconfig.ts';
@@ -185,6 +184,8 @@ async function readFiles(paths: string[], options: { mustExist: boolean }): Prom
       const problem = missing ? 'kubeconfig file not found' : `cannot read the kubeconfig: ${readProblem(error)}`;
       throw new ConfigError(path, undefined, problem, { cause: error });
     }
+    // Loaded with the first file read: a pod's service account needs no YAML parser.
+    const { parseKubeconfig } = await import('./kubeconfig-file.ts');
     configs.push(parseKubeconfig({ text, path }));
     found.push(path);
   }

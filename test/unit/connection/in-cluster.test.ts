@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
@@ -127,5 +128,36 @@ describe('in-cluster configuration', () => {
     expect(inspect(config, { depth: 10 })).not.toContain('SECRET');
     expect(JSON.stringify(config)).not.toContain('SECRET');
     expect(inspect(config)).toContain("server: 'https://10.96.0.1:443'");
+  });
+});
+
+describe('what connect() loads in a pod', () => {
+  const sa = serviceAccount('loads', { token: 'sa-token\n', ca: CA_PEM, namespace: 'team-a' });
+  const kubeconfig = write(
+    'loads.kubeconfig',
+    'apiVersion: v1\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:6443"}}]\n' +
+      'users: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n',
+  );
+
+  /** The yaml package's modules that a fresh process loads for `connect(options)`. */
+  function yamlModulesLoaded(options: string): string[] {
+    const connectUrl = new URL('../../../src/connection/index.ts', import.meta.url).href;
+    const script = `
+      import { registerHooks } from 'node:module';
+      const loaded = [];
+      registerHooks({ load(url, context, next) { loaded.push(url); return next(url, context); } });
+      const { connect } = await import(${JSON.stringify(connectUrl)});
+      const conn = await connect(${options});
+      await conn.close();
+      process.stdout.write(JSON.stringify(loaded.filter((url) => url.includes('/node_modules/yaml/'))));
+    `;
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    return JSON.parse(output) as string[];
+  }
+
+  it('the service account needs no YAML parser; a kubeconfig file loads it', () => {
+    const inCluster = `{ inCluster: true, serviceAccountDir: ${JSON.stringify(sa)}, env: { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: '6443' } }`;
+    expect(yamlModulesLoaded(inCluster)).toEqual([]);
+    expect(yamlModulesLoaded(`{ kubeconfig: ${JSON.stringify(kubeconfig)} }`).length).toBeGreaterThan(0);
   });
 });

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.ts';
-import {
-  kubeconfigFromObject,
-  mergeKubeconfigs,
-  parseKubeconfig,
-  type Kubeconfig,
-} from '../../../src/connection/kubeconfig.ts';
+import { kubeconfigFromObject, mergeKubeconfigs, type Kubeconfig } from '../../../src/connection/kubeconfig.ts';
+import { parseKubeconfig } from '../../../src/connection/kubeconfig-file.ts';
 
 const parse = (text: string, path = '/home/me/.kube/config'): Kubeconfig => parseKubeconfig({ text, path });
 

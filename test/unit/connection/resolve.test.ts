@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.ts';
-import { parseKubeconfig, type Kubeconfig } from '../../../src/connection/kubeconfig.ts';
+import type { Kubeconfig } from '../../../src/connection/kubeconfig.ts';
+import { parseKubeconfig } from '../../../src/connection/kubeconfig-file.ts';
 import { clusterCa, proxyUrl, selectContext, serverUrl, userPlan } from '../../../src/connection/resolve.ts';
 import { warnings } from './helpers.ts';
 
