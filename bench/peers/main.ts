@@ -217,14 +217,16 @@ async function main(): Promise<void> {
     mkdirSync(join(RESULTS_JSON, '..'), { recursive: true });
     writeFileSync(RESULTS_JSON, `${JSON.stringify(report, null, 2)}\n`);
     await publishReport(report);
-    log(`wrote ${RESULTS_JSON}, bench/results/peers.md, the charts and the comparison section of docs/benchmarks.md`);
+    log(
+      `wrote ${RESULTS_JSON}, bench/results/peers.md, the charts, the comparison section of docs/benchmarks.md and the README's table`,
+    );
   } else if (outDir !== undefined) {
     mkdirSync(outDir, { recursive: true });
     writeFileSync(join(outDir, 'peers.json'), `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(join(outDir, 'peers.md'), markdown);
     const charts = await writeCharts(report, outDir);
     log(
-      `wrote ${join(outDir, 'peers.json')}, peers.md and ${charts.join(', ')} (a partial run: docs/benchmarks.md is left as it is)`,
+      `wrote ${join(outDir, 'peers.json')}, peers.md and ${charts.join(', ')} (a partial run: docs/benchmarks.md and the README are left as they are)`,
     );
   }
 

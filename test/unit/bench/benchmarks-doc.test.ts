@@ -5,8 +5,12 @@ import { renderCharts } from '../../../bench/peers/charts.ts';
 import {
   BENCHMARKS_DOC,
   DOC_CHARTS_BASE,
+  README,
+  README_BEGIN,
+  README_END,
   readReport,
   renderMarkdown,
+  renderReadmeTable,
   RESULTS_MD,
   withGeneratedSection,
 } from '../../../bench/peers/report.ts';
@@ -32,9 +36,12 @@ describe('the comparison in docs/benchmarks.md', () => {
     expect(committed.sort()).toEqual([...charts.keys()].sort());
   });
 
-  it('is shown in the README too: every chart, above the link to the table', async () => {
-    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+  it('is shown in the README too: every chart, and below them the headline rows of the table, as rendered', async () => {
+    const readme = readFileSync(README, 'utf8');
     for (const file of (await renderCharts(readReport())).keys()) expect(readme).toContain(`bench/results/${file}`);
+    const markers = { begin: README_BEGIN, end: README_END };
+    expect(withGeneratedSection(readme, await renderReadmeTable(readReport()), markers)).toBe(readme);
+    expect(readme.indexOf('bench/results/peers-memory.svg')).toBeLessThan(readme.indexOf(README_BEGIN));
   });
 
   it('covers three runs of every scenario for every peer', () => {
