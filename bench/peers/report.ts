@@ -288,8 +288,9 @@ export const README_ROWS = [
   'Faults: count on the server after shutdown',
   'Distinct: seconds until',
   'Burst: seconds until',
-  'Throttled: lost (of',
+  'Throttled: lost',
   'Fleet: count lost',
+  "Fleet: lost by the library's own count",
   'Cost (storm): peak RSS',
 ] as const;
 
