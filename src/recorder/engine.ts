@@ -45,7 +45,7 @@ export interface CloseReport {
 }
 
 /** After close()'s deadline aborts them, how long writes get to settle (a sink honouring `signal` takes no time). */
-const ABORT_GRACE_MS = 1_000;
+export const ABORT_GRACE_MS = 1_000;
 
 export class SeriesEngine {
   readonly cache: SeriesCache;

@@ -8,16 +8,13 @@ import { parseArgs } from 'node:util';
 import { connect } from '../../../src/connection/index.ts';
 import type { KubeEventsError } from '../../../src/errors.ts';
 import type { RecordedEvent } from '../../../src/recorder/event.ts';
-import type { CloseReport } from '../../../src/recorder/engine.ts';
+import { ABORT_GRACE_MS, type CloseReport } from '../../../src/recorder/engine.ts';
 import { totalLost } from '../../../src/recorder/stats.ts';
 import { Recorder } from '../../../src/recorder/recorder.ts';
 import type { ObjectReference } from '../../../src/types.ts';
 import { sleep } from '../../../src/util/sleep.ts';
 import { VERSION } from '../../../src/version.ts';
 import { parsePeerArgs, PeerUsageError, type PeerArgs, type PeerResult } from '../contract.ts';
-
-/** close() may spend up to this long after its deadline letting aborted writes settle (engine.ts). */
-const CLOSE_ABORT_GRACE_MS = 1_000;
 
 const EVENT: RecordedEvent = {
   type: 'Warning',
@@ -88,7 +85,7 @@ async function run(args: PeerArgs): Promise<PeerResult> {
   const deadline = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), args.graceMs);
   });
-  const closed = recorder.close({ timeoutMs: Math.max(0, args.graceMs - CLOSE_ABORT_GRACE_MS) }).then(
+  const closed = recorder.close({ timeoutMs: Math.max(0, args.graceMs - ABORT_GRACE_MS) }).then(
     (closing) => {
       closeReport = closing;
       return 'closed' as const;
