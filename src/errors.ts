@@ -132,6 +132,51 @@ export class TlsError extends NetworkError {
 
 export const isConfigError = (error: unknown): error is ConfigError => error instanceof ConfigError;
 
+/**
+ * Credentials for a request could not be had: an exec plugin failed (exit code, timeout, bad
+ * output) or a token file could not be read. `retryable` says whether a later attempt may succeed
+ * (a plugin that exited non-zero may work next time; one that is not installed will not). The
+ * plugin's stderr is never part of the message: it went to the process's stderr, as kubectl does.
+ * @example
+ * ```ts
+ * if (error instanceof CredentialError && error.retryable) scheduleRetry();
+ * ```
+ */
+export class CredentialError extends ConfigError {
+  override name = 'CredentialError';
+  /** A later attempt may succeed (the Recorder retries it for a bounded time). */
+  readonly retryable: boolean;
+  constructor(
+    source: string,
+    field: string | undefined,
+    message: string,
+    options: ErrorOptions & { retryable: boolean },
+  ) {
+    super(source, field, message, options);
+    this.retryable = options.retryable;
+  }
+}
+
+/**
+ * The connection was closed (`conn.close()`): every request through it fails at once with this
+ * error, without touching the network.
+ * @example
+ * ```ts
+ * await conn.close();
+ * await conn.events.list({ namespace: 'default' }); // rejects with ConnectionClosedError
+ * ```
+ */
+export class ConnectionClosedError extends KubeEventsError {
+  override name = 'ConnectionClosedError';
+  readonly method: string;
+  readonly url: string;
+  constructor(method: string, url: string) {
+    super(`${method} ${url}: the connection is closed (conn.close() was called); connect() again`);
+    this.method = method;
+    this.url = url;
+  }
+}
+
 /** The Recorder was closed: create a new one (closing is for process shutdown). */
 export class RecorderClosedError extends KubeEventsError {
   override name = 'RecorderClosedError';
@@ -150,8 +195,48 @@ export class EventDroppedError extends KubeEventsError {
   }
 }
 
-/** Why occurrences the Recorder had accepted could not be put on the server. */
-export type LostReason = 'shutdown-deadline' | 'forbidden' | 'invalid' | 'abandoned';
+/**
+ * Why occurrences the Recorder had accepted could not be put on the server (the failure table in
+ * `recorder/failure-table.ts` says which answer leads to which):
+ * - `shutdown-deadline`: close() reached its deadline first.
+ * - `forbidden`: RBAC refused `create` or `patch` of events in that namespace.
+ * - `namespace-gone`: the Event's namespace does not exist (404 with `details.kind: namespaces`).
+ * - `namespace-terminating`: the namespace is being deleted (403 `NamespaceTerminating`).
+ * - `invalid`: the apiserver rejected a field (422, 400).
+ * - `rejected`: an admission webhook denied the write.
+ * - `too-large`: the request or the stored object is over the server's size limit (413, etcd "request is too large").
+ * - `unauthorized`: the apiserver kept answering 401 after fresh credentials.
+ * - `credentials`: no credentials could be had (an exec plugin or token file kept failing).
+ * - `connection-closed`: the connection was closed with `close()` while the Recorder still wrote through it.
+ * - `abandoned`: any other failure that waiting cannot fix (TLS, another 4xx, a name taken three times).
+ */
+export type LostReason =
+  | 'shutdown-deadline'
+  | 'forbidden'
+  | 'namespace-gone'
+  | 'namespace-terminating'
+  | 'invalid'
+  | 'rejected'
+  | 'too-large'
+  | 'unauthorized'
+  | 'credentials'
+  | 'connection-closed'
+  | 'abandoned';
+
+/** Every LostReason, in the order stats and reports list them. */
+export const LOST_REASONS: readonly LostReason[] = [
+  'shutdown-deadline',
+  'forbidden',
+  'namespace-gone',
+  'namespace-terminating',
+  'invalid',
+  'rejected',
+  'too-large',
+  'unauthorized',
+  'credentials',
+  'connection-closed',
+  'abandoned',
+];
 
 /** The series whose occurrences were lost: what users would look for in `kubectl describe`. */
 export interface LostSeries {
@@ -197,9 +282,23 @@ export class EventsLostError extends KubeEventsError {
 function lostAdvice(reason: LostReason): string {
   switch (reason) {
     case 'forbidden':
-      return '; the identity needs create and patch on events (apiGroup events.k8s.io)';
+      return '; the identity needs create and patch on events (apiGroup events.k8s.io) in that namespace';
+    case 'namespace-gone':
+      return '; the namespace no longer exists';
+    case 'namespace-terminating':
+      return '; the namespace is being deleted';
     case 'invalid':
       return '; the apiserver rejected the Event (see cause)';
+    case 'rejected':
+      return '; an admission webhook denied it (see cause)';
+    case 'too-large':
+      return '; the Event is over the server size limit';
+    case 'unauthorized':
+      return '; the apiserver does not accept the credentials: renew them';
+    case 'credentials':
+      return '; no credentials could be obtained (see cause)';
+    case 'connection-closed':
+      return '; the connection was closed before the Recorder: close the Recorder first';
     case 'shutdown-deadline':
       return '; give close() a longer timeoutMs or stop sooner in a storm';
     case 'abandoned':

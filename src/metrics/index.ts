@@ -48,8 +48,8 @@ export interface RecorderMetricsOptions {
 /**
  * Exposes `recorder.stats()` at scrape time: counters `<prefix>published_total`, `created_total`,
  * `patched_total`, `coalesced_total`, `writes_total`, `write_attempts_total`, `dropped_total{reason}`,
- * `lost_total{reason}`, `failed_total{reason}`
- * and gauges `<prefix>cache_size`, `pending_writes`.
+ * `lost_total{reason}`, `failed_total{reason}`, `rejected_total`, `hook_errors_total`
+ * and gauges `<prefix>cache_size`, `retiring_series`, `pending_writes`.
  * @example
  * ```ts
  * import * as client from 'prom-client';
@@ -104,6 +104,13 @@ export function registerRecorderMetrics(
   counter('lost_total', 'Accepted occurrences that never reached the server, by reason.', () => stats().lost, 'reason');
   counter('dropped_total', 'Occurrences refused on purpose, by reason.', () => stats().dropped, 'reason');
   counter('failed_total', 'Failures, by Kubernetes reason or error name.', () => stats().failed, 'reason');
+  counter('rejected_total', 'emit() calls whose input was refused (ValidationError).', () => ({
+    all: stats().rejected,
+  }));
+  counter('hook_errors_total', 'Calls into logger or onError that threw or rejected.', () => ({
+    all: stats().hookErrors,
+  }));
   gauge('cache_size', 'Series held in memory.', () => stats().cacheSize);
+  gauge('retiring_series', 'Series that left the cache with a write still due.', () => stats().retiringSeries);
   gauge('pending_writes', 'Writes waiting for the write budget or in flight.', () => stats().pendingWrites);
 }

@@ -1,16 +1,17 @@
 /**
  * Drives every series through its phases (series.ts): the first two occurrences are written at
  * once and awaited, later ones are coalesced on the schedule; a finished write leads to the next
- * one, a retry (failure-policy.ts) or a loss. Every accepted occurrence ends on the server or in
+ * one, a retry or a loss (failure-table.ts, failure-policy.ts). Every accepted occurrence ends on the server or in
  * `stats.lost` with an EventsLostError: `lose()` is the only way out other than a write.
  */
-import { ApiError, EventsLostError, KubeEventsError, type LostReason } from '../errors.ts';
+import { EventsLostError, KubeEventsError, type LostReason } from '../errors.ts';
 import type { RecorderClock } from './clock.ts';
-import { classifyFailure, decideFailure, PermissionWatch } from './failure-policy.ts';
+import { decideFailure, FailureSpells } from './failure-policy.ts';
+import { MUTANTS } from './mutants.ts';
 import { Scheduler } from './scheduler.ts';
 import type { Series, WaitOutcome } from './series.ts';
 import { SeriesCache } from './series-cache.ts';
-import { totalLost, type RecorderStats } from './stats.ts';
+import { lostBetween, totalLost, type RecorderStats } from './stats.ts';
 import { WriteQueue, type WriteResult } from './write-queue.ts';
 import type { WritePermits } from './budget.ts';
 import type { ResolvedRecorderOptions } from './options.ts';
@@ -52,7 +53,7 @@ export class SeriesEngine {
   readonly #deps: EngineDeps;
   readonly #queue: WriteQueue;
   readonly #scheduler: Scheduler;
-  readonly #permission = new PermissionWatch();
+  readonly #spells = new FailureSpells();
   readonly #shutdown = new AbortController();
   readonly #progress = new Set<() => void>();
   /** flush() or close() calls under way: writes go at once, retries on the short ladder. */
@@ -64,9 +65,9 @@ export class SeriesEngine {
     const request = (series: Series): void => this.#queue.request(series);
     const writer = new SeriesWriter(deps.sink, {
       attempt: (kind) => deps.observer.attempt(kind),
-      applied: (kind) => {
-        deps.observer.applied(kind);
-        this.#permission.allowed(kind === 'create' ? 'POST' : 'PATCH');
+      applied: (kind, target) => {
+        deps.observer.applied(kind, target);
+        this.#spells.succeeded(kind === 'create' ? 'POST' : 'PATCH', target.namespace);
       },
     });
     this.#queue = new WriteQueue({
@@ -150,12 +151,7 @@ export class SeriesEngine {
     this.cache.stop();
     this.#scheduler.stop();
     const lost = this.#deps.stats.lost;
-    const lostByReason = {
-      'shutdown-deadline': lost['shutdown-deadline'] - lostBefore['shutdown-deadline'],
-      forbidden: lost.forbidden - lostBefore.forbidden,
-      invalid: lost.invalid - lostBefore.invalid,
-      abandoned: lost.abandoned - lostBefore.abandoned,
-    };
+    const lostByReason = lostBetween(lostBefore, lost);
     const written = owing.reduce((sum, [series, before]) => sum + series.written - before, 0);
     return { series: owing.length, written, lost: totalLost(lostByReason), lostByReason };
   }
@@ -208,15 +204,17 @@ export class SeriesEngine {
       this.lose(series, 'shutdown-deadline', undefined);
       return;
     }
-    const decision = decideFailure(error, {
-      failures: series.failures,
-      draining: this.#draining > 0,
-      forbiddenSpellMs:
-        error instanceof ApiError && classifyFailure(error) === 'forbidden'
-          ? this.#permission.forbidden(error.method, nowMs)
-          : undefined,
-      random: this.#deps.random(),
-    });
+    const decision = decideFailure(
+      error,
+      {
+        failures: series.failures,
+        draining: this.#draining > 0,
+        namespace: series.namespace,
+        nowMs,
+        random: this.#deps.random(),
+      },
+      this.#spells,
+    );
     this.#deps.failed(asKubeEventsError(error));
     if (decision.action === 'abandon') {
       for (const waiter of waiting) waiter.reject(error instanceof Error ? error : new KubeEventsError(String(error)));
@@ -226,6 +224,7 @@ export class SeriesEngine {
     // The occurrences stay counted in memory; awaiting publishes learn that their write comes later.
     for (const waiter of waiting) waiter.resolve('coalesced');
     this.#deps.report(asKubeEventsError(error));
+    if (MUTANTS.neverRetry) return;
     this.#scheduler.retry(series, decision.delayMs);
   }
 
@@ -242,6 +241,7 @@ export class SeriesEngine {
 
   /** A series left the LRU with occurrences pending: its final write goes now (a retry keeps its backoff). */
   #retired(series: Series): void {
+    if (MUTANTS.evictedWaitsForTimer && series.phase === 'scheduled') return;
     if (series.phase === 'scheduled' || series.phase === 'idle') this.#queue.request(series);
   }
 

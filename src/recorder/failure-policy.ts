@@ -1,31 +1,26 @@
 /**
- * What a failed write leads to, per error class, as pure functions. Waiting fixes 429, 5xx, network
- * failures and timeouts, and a 404 or 409 left over from a race (the next attempt creates or claims
- * the Event). A 403 is RBAC saying no, except right after an apiserver restart, when RBAC answers
- * 403 for a moment: once a request with the same verb (POST, PATCH) has succeeded, 403s are
- * retried for FORBIDDEN_SPELL_MS. 422 (and 400) mean the server rejects the Event: retrying cannot
- * help. Any other failure (TLS, 401, another 4xx) ends the series too.
+ * From a failed write to what happens next: the table's verdict (failure-table.ts), the bounded
+ * spells of `retry-within` rows, and the retry's wait (schedule.ts). Pure apart from the spells'
+ * memory of past answers.
+ *
+ * Two spells, because two things can fail for a while and then come back:
+ * - RBAC, per verb and namespace: right after an apiserver restart RBAC answers 403 for a moment
+ *   while its caches fill, so a 403 for a verb that has worked is retried for FORBIDDEN_SPELL_MS.
+ *   Rights differ per namespace (RoleBindings), so the spell is kept per (verb, namespace) and only
+ *   a success there ends it: successes elsewhere prove nothing about this namespace. A verb that
+ *   never worked anywhere is refused at once (the identity lacks it).
+ * - Credentials, process-wide (one identity per connection): an exec plugin whose identity
+ *   provider is down, a token being rotated, a 401 right after a refresh. Retried for
+ *   CREDENTIAL_SPELL_MS after the first such failure; any success ends the spell.
  */
-import { ApiError, NetworkError, TlsError, type LostReason } from '../errors.ts';
+import { ApiError, type LostReason } from '../errors.ts';
+import { failureRow, type Spell } from './failure-table.ts';
 import { retryDelay } from './schedule.ts';
 
-/** How long 403s are taken for an RBAC reload after a success (an apiserver restart's spell lasts seconds). */
+/** How long 403s for a verb that has worked are taken for RBAC reloading (a restart's spell lasts seconds). */
 export const FORBIDDEN_SPELL_MS = 30_000;
-
-export type FailureClass = 'transient' | 'forbidden' | 'invalid' | 'permanent';
-
-export function classifyFailure(error: unknown): FailureClass {
-  if (error instanceof ApiError) {
-    if (error.status === 429 || error.status >= 500 || error.status === 404 || error.status === 409) {
-      return 'transient';
-    }
-    if (error.status === 403) return 'forbidden';
-    if (error.status === 422 || error.status === 400) return 'invalid';
-    return 'permanent';
-  }
-  if (error instanceof TlsError) return 'permanent';
-  return error instanceof NetworkError ? 'transient' : 'permanent';
-}
+/** How long credential failures are retried (an identity provider's outage, a rotation). */
+export const CREDENTIAL_SPELL_MS = 120_000;
 
 export type FailureDecision = { action: 'retry'; delayMs: number } | { action: 'abandon'; reason: LostReason };
 
@@ -34,18 +29,57 @@ export interface FailureContext {
   failures: number;
   /** flush() or close() is draining: retry on a short ladder. */
   draining: boolean;
-  /** Since when 403s have been answered without a success in between; undefined when this Recorder never wrote. */
-  forbiddenSpellMs: number | undefined;
+  /** The namespace the series writes to. */
+  namespace: string;
+  nowMs: number;
   /** A number in [0, 1) for jitter. */
   random: number;
 }
 
-export function decideFailure(error: unknown, context: FailureContext): FailureDecision {
-  const kind = classifyFailure(error);
-  if (kind === 'invalid') return { action: 'abandon', reason: 'invalid' };
-  if (kind === 'permanent') return { action: 'abandon', reason: 'abandoned' };
-  if (kind === 'forbidden' && (context.forbiddenSpellMs ?? Infinity) >= FORBIDDEN_SPELL_MS) {
-    return { action: 'abandon', reason: 'forbidden' };
+/** The Recorder's memory of the bounded spells (see the header). */
+export class FailureSpells {
+  /** Verbs (POST, PATCH) that have succeeded in some namespace. */
+  readonly #allowedVerbs = new Set<string>();
+  /** `<verb> <namespace>` → when its 403s began. */
+  readonly #forbiddenSince = new Map<string, number>();
+  #credentialsFailingSince: number | undefined;
+
+  /** A write with `method` succeeded in `namespace`. */
+  succeeded(method: string, namespace: string): void {
+    this.#allowedVerbs.add(method);
+    this.#forbiddenSince.delete(`${method} ${namespace}`);
+    this.#credentialsFailingSince = undefined;
+  }
+
+  /** How long the spell has lasted, this failure included; Infinity when it cannot be a spell. */
+  lasted(spell: Spell, error: unknown, namespace: string, nowMs: number): number {
+    if (spell === 'credentials') {
+      this.#credentialsFailingSince ??= nowMs;
+      return nowMs - this.#credentialsFailingSince;
+    }
+    const method = error instanceof ApiError ? error.method : '';
+    if (!this.#allowedVerbs.has(method)) return Infinity;
+    const key = `${method} ${namespace}`;
+    const since = this.#forbiddenSince.get(key) ?? nowMs;
+    this.#forbiddenSince.set(key, since);
+    return nowMs - since;
+  }
+
+  /** Spells kept, for tests: one per (verb, namespace) answering 403. */
+  get forbiddenSpells(): number {
+    return this.#forbiddenSince.size;
+  }
+}
+
+const SPELL_MS: Record<Spell, number> = { forbidden: FORBIDDEN_SPELL_MS, credentials: CREDENTIAL_SPELL_MS };
+
+/** Retry (after how long) or abandon (as what) a write that failed with `error`. */
+export function decideFailure(error: unknown, context: FailureContext, spells: FailureSpells): FailureDecision {
+  const { verdict } = failureRow(error);
+  if (verdict.action === 'lose') return { action: 'abandon', reason: verdict.reason };
+  if (verdict.action === 'retry-within') {
+    const lasted = spells.lasted(verdict.spell, error, context.namespace, context.nowMs);
+    if (lasted >= SPELL_MS[verdict.spell]) return { action: 'abandon', reason: verdict.lostAs };
   }
   const retryAfterSeconds = error instanceof ApiError ? error.retryAfterSeconds : undefined;
   return {
@@ -57,27 +91,4 @@ export function decideFailure(error: unknown, context: FailureContext): FailureD
       random: context.random,
     }),
   };
-}
-
-/**
- * The Recorder's view of its write permissions, per verb: unknown until a request with that verb
- * succeeds (an identity may create and not patch); after that a 403 starts a spell that ends at
- * the next success.
- */
-export class PermissionWatch {
-  readonly #allowed = new Set<string>();
-  #spellStartMs: number | undefined;
-
-  /** A request with `method` (POST, PATCH) succeeded. */
-  allowed(method: string): void {
-    this.#allowed.add(method);
-    this.#spellStartMs = undefined;
-  }
-
-  /** Records a 403 at `nowMs`; returns how long the spell has lasted (undefined: `method` never allowed). */
-  forbidden(method: string, nowMs: number): number | undefined {
-    if (!this.#allowed.has(method)) return undefined;
-    this.#spellStartMs ??= nowMs;
-    return nowMs - this.#spellStartMs;
-  }
 }

@@ -97,8 +97,9 @@ export interface RecorderOptions {
   /**
    * Called with every failed write (the count stays in memory and is retried), every input emit()
    * refused, and every loss: an EventsLostError per series, with how many occurrences were lost and why.
+   * Guarded: what it throws, or a promise it returns that rejects, is counted in `stats().hookErrors`.
    */
-  onError?: (error: KubeEventsError) => void;
+  onError?: (error: KubeEventsError) => unknown;
   logger?: RecorderLogger;
 }
 
@@ -115,7 +116,7 @@ export interface ResolvedRecorderOptions {
   noteInKey: boolean;
   clusterScopedNamespace: 'default' | 'kube-system';
   legacyFields: boolean;
-  onError: ((error: KubeEventsError) => void) | undefined;
+  onError: ((error: KubeEventsError) => unknown) | undefined;
   logger: RecorderLogger;
 }
 

@@ -1,8 +1,19 @@
 /**
  * Where the Recorder tells what did not go to plan: counters in stats(), diagnostics_channel
- * messages, the logger and `onError` (a throwing hook never reaches the caller).
+ * messages, the logger and `onError`. The logger and `onError` are code that is not ours: each call
+ * is guarded (a throw, or a promise it returns that rejects, is counted in `stats().hookErrors` and
+ * changes nothing else), so a broken hook can neither lose a count nor reach the caller.
+ * diagnostics_channel subscribers are Node's to guard: `channel.publish()` never throws, and Node
+ * reports a throwing subscriber as an uncaught exception of its own.
  */
-import { ApiError, EventDroppedError, KubeEventsError, RecorderClosedError, type DropReason } from '../errors.ts';
+import {
+  ApiError,
+  EventDroppedError,
+  KubeEventsError,
+  RecorderClosedError,
+  ValidationError,
+  type DropReason,
+} from '../errors.ts';
 import type { WriteObserver } from './writer.ts';
 import { publishDrop, publishError, publishWrite } from './channels.ts';
 import type { ResolvedRecorderOptions } from './options.ts';
@@ -43,20 +54,42 @@ export class Outcomes {
     },
   };
 
-  /** What emit() threw: input errors are counted as failures (drops already were), then reported. */
+  /** What emit() threw: input errors are counted (drops already were), then reported. */
   rejected(error: unknown): void {
     const typed = error instanceof KubeEventsError ? error : new KubeEventsError(String(error), { cause: error });
-    if (!(typed instanceof EventDroppedError) && !(typed instanceof RecorderClosedError)) this.failed(typed);
+    if (!(typed instanceof EventDroppedError) && !(typed instanceof RecorderClosedError)) {
+      if (typed instanceof ValidationError) this.#stats.rejected += 1;
+      this.failed(typed);
+    }
     this.report(typed);
   }
 
-  /** To the logger and onError. */
+  /** To the logger and onError, each guarded. */
   report(error: KubeEventsError): void {
-    this.#options.logger.warn?.(`kube-events: ${error.message}`, { error });
+    const { logger, onError } = this.#options;
+    this.#guard(() => logger.warn?.(`kube-events: ${error.message}`, { error }));
+    this.#guard(() => onError?.(error));
+  }
+
+  /** Calls a hook; what it throws or rejects with is counted and goes no further. */
+  #guard(hook: () => unknown): void {
     try {
-      this.#options.onError?.(error);
+      const returned = hook();
+      if (isThenable(returned)) {
+        returned.then(undefined, () => {
+          this.#stats.hookErrors += 1;
+        });
+      }
     } catch {
-      // A throwing hook must not break the caller of emit().
+      this.#stats.hookErrors += 1;
     }
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }

@@ -132,6 +132,7 @@ export class Recorder implements EventRecorder {
   /** A snapshot of the counters. */
   stats(): RecorderStats {
     this.#stats.pendingWrites = this.#engine.pendingWrites;
+    this.#stats.retiringSeries = this.#engine.cache.retiring;
     return snapshotStats(this.#stats, this.#engine.cache.size);
   }
 

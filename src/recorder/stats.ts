@@ -1,5 +1,5 @@
 /** The Recorder's counters. Every accepted occurrence ends on the server or in `lost`. */
-import type { DropReason, LostReason } from '../errors.ts';
+import { LOST_REASONS, type DropReason, type LostReason } from '../errors.ts';
 
 export interface RecorderStats {
   /** publish/emit calls accepted (valid, not dropped): each one ends on the server or in `lost`. */
@@ -20,8 +20,14 @@ export interface RecorderStats {
   lost: Record<LostReason, number>;
   /** Failed write attempts and rejected input, by Kubernetes reason (`Forbidden`, …) or error name (`NetworkError`). */
   failed: Record<string, number>;
+  /** emit() calls whose input was refused (a ValidationError, also told to `onError`); publish() throws these instead. */
+  rejected: number;
+  /** Calls into code that is not the Recorder's (`logger.*`, `onError`) that threw; the Recorder went on as if they had not. */
+  hookErrors: number;
   /** Series held in memory. */
   cacheSize: number;
+  /** Series that left the cache (evicted, idle) with a write still due: each ends on the server or lost. */
+  retiringSeries: number;
   /** Writes waiting for the write budget or in flight. */
   pendingWrites: number;
 }
@@ -35,9 +41,12 @@ export function emptyStats(): RecorderStats {
     writes: 0,
     writeAttempts: 0,
     dropped: { overload: 0, 'spam-filter': 0, closed: 0 },
-    lost: { 'shutdown-deadline': 0, forbidden: 0, invalid: 0, abandoned: 0 },
+    lost: emptyLost(),
     failed: {},
+    rejected: 0,
+    hookErrors: 0,
     cacheSize: 0,
+    retiringSeries: 0,
     pendingWrites: 0,
   };
 }
@@ -47,7 +56,24 @@ export function snapshotStats(stats: RecorderStats, cacheSize: number): Recorder
   return { ...stats, dropped: { ...stats.dropped }, lost: { ...stats.lost }, failed: { ...stats.failed }, cacheSize };
 }
 
+/** A zero for every LostReason. */
+export function emptyLost(): Record<LostReason, number> {
+  return Object.fromEntries(LOST_REASONS.map((reason) => [reason, 0])) as Record<LostReason, number>;
+}
+
 /** Total occurrences lost, all reasons. */
 export function totalLost(lost: Record<LostReason, number>): number {
-  return lost['shutdown-deadline'] + lost.forbidden + lost.invalid + lost.abandoned;
+  let total = 0;
+  for (const reason of LOST_REASONS) total += lost[reason];
+  return total;
+}
+
+/** `after − before` per reason: what was lost between two snapshots. */
+export function lostBetween(
+  before: Record<LostReason, number>,
+  after: Record<LostReason, number>,
+): Record<LostReason, number> {
+  const delta = emptyLost();
+  for (const reason of LOST_REASONS) delta[reason] = after[reason] - before[reason];
+  return delta;
 }

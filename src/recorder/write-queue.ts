@@ -78,16 +78,22 @@ export class WriteQueue {
     const lastObserved: MicroTime = count === 1 ? series.template.eventTime : microTimeAt(series.lastOccurrenceMs);
     const { writer, signal, clock } = this.#deps;
     const sentAt = clock.now();
+    let result: WriteResult;
     try {
       if (series.written === 0) await writer.create(series, count, lastObserved, signal);
       else await writer.patch(series, count, lastObserved, { signal, verify: series.failures > 0 });
-      release?.({ latencyMs: clock.now() - sentAt });
-      this.#deps.done({ series, count });
+      result = { series, count };
     } catch (error) {
-      release?.({ error, latencyMs: clock.now() - sentAt });
-      this.#deps.done({ series, count, error });
+      result = { series, count, error };
     }
-    this.#finished();
+    // Outside the try: a throw from what follows the write must not pass for the write's failure,
+    // and the write is off the wire whatever `done` does.
+    try {
+      release?.({ ...(result.error !== undefined ? { error: result.error } : {}), latencyMs: clock.now() - sentAt });
+      this.#deps.done(result);
+    } finally {
+      this.#finished();
+    }
   }
 
   #finished(): void {

@@ -46,10 +46,10 @@ function ownershipTests(template: Event): JsonPatchOperation[] {
   return tests;
 }
 
-/** Told of every request sent and every one the server applied. */
+/** Told of every request sent and every one the server applied (with the Event it wrote). */
 export interface WriteObserver {
   attempt(kind: WriteKind): void;
-  applied(kind: WriteKind): void;
+  applied(kind: WriteKind, target: { readonly namespace: string }): void;
 }
 
 export class SeriesWriter {
@@ -64,13 +64,13 @@ export class SeriesWriter {
   async #create(body: Event, signal: AbortSignal | undefined): Promise<void> {
     this.#observer.attempt('create');
     await this.#sink.create(body, signal !== undefined ? { signal } : undefined);
-    this.#observer.applied('create');
+    this.#observer.applied('create', { namespace: body.metadata?.namespace ?? '' });
   }
 
   async #patch(request: PatchRequest): Promise<void> {
     this.#observer.attempt('patch');
     await this.#sink.patch(request);
-    this.#observer.applied('patch');
+    this.#observer.applied('patch', request);
   }
 
   /** Creates the Event carrying `count` (with a series from 2 on). */

@@ -9,7 +9,7 @@ import { seriesKey } from '../recorder/key.ts';
 import { normalizeRef } from '../recorder/object-ref.ts';
 import type { CloseReport, DrainOptions, EventRecorder, PublishResult } from '../recorder/api.ts';
 import { drainTimeout } from '../recorder/options.ts';
-import { emptyStats, snapshotStats, type RecorderStats } from '../recorder/stats.ts';
+import { emptyLost, emptyStats, snapshotStats, type RecorderStats } from '../recorder/stats.ts';
 import { normalizeReporter, validateEvent } from '../recorder/validate.ts';
 import type { ObjectReference } from '../types.ts';
 import { safeEventName } from '../util/event-name.ts';
@@ -113,7 +113,7 @@ export class FakeRecorder implements EventRecorder {
       series: 0,
       written: 0,
       lost: 0,
-      lostByReason: { 'shutdown-deadline': 0, forbidden: 0, invalid: 0, abandoned: 0 },
+      lostByReason: emptyLost(),
     });
   }
 

@@ -8,6 +8,7 @@ import { ManualClock } from '../../../src/recorder/clock.ts';
 import type { RecordedEvent } from '../../../src/recorder/event.ts';
 import type { RecorderOptions } from '../../../src/recorder/options.ts';
 import { Recorder } from '../../../src/recorder/recorder.ts';
+import { emptyLost } from '../../../src/recorder/stats.ts';
 import type { ObjectReference } from '../../../src/types.ts';
 import { advance, advanceUntil } from '../../helpers/advance.ts';
 import { seededRandom } from '../../sim/random.ts';
@@ -61,7 +62,7 @@ describe('Recorder accounting', () => {
       series: 1,
       written: 110,
       lost: 0,
-      lostByReason: { 'shutdown-deadline': 0, forbidden: 0, invalid: 0, abandoned: 0 },
+      lostByReason: emptyLost(),
     });
     expect(onServer()).toBe(110);
     expect(recorder.stats()).toMatchObject({ published: 110, created: 1, lost: { 'shutdown-deadline': 0 } });
@@ -109,7 +110,7 @@ describe('Recorder accounting', () => {
     }
     await advanceUntil(clock, recorder.flush());
     expect(onServer()).toBe(occurrences);
-    expect(recorder.stats().lost).toEqual({ 'shutdown-deadline': 0, forbidden: 0, invalid: 0, abandoned: 0 });
+    expect(recorder.stats().lost).toEqual(emptyLost());
   });
 
   it('close() during an outage returns by its deadline and reports what was lost', async () => {
@@ -124,7 +125,7 @@ describe('Recorder accounting', () => {
       series: 2,
       written: 0,
       lost: 6,
-      lostByReason: { 'shutdown-deadline': 6, forbidden: 0, invalid: 0, abandoned: 0 },
+      lostByReason: { ...emptyLost(), 'shutdown-deadline': 6 },
     });
     expect(await first).toMatchObject({ write: 'coalesced' });
     const lost = errors.filter((e): e is EventsLostError => e instanceof EventsLostError);
