@@ -15,7 +15,8 @@
  * it is deleted, creates only), apiserver/pkg/admission/plugin/webhook/errors (`admission webhook
  * "<name>" denied the request`, 400 unless the webhook sets a code), validating admission policies
  * (`ValidatingAdmissionPolicy '<name>' … denied request`), endpoints/handlers (413 for a body over
- * the limit), etcd3 store (`etcdserver: request is too large` as a 500), apiserver/pkg/server/filters
+ * the limit; an object etcd refuses, `etcdserver: request is too large` or gRPC's `trying to send
+ * message larger than max`, is retried once without managedFields, then a 500), apiserver/pkg/server/filters
  * (429 with Retry-After from APF and max-in-flight, and while shutting down), authorization (403
  * naming verb and namespace), authentication (401).
  */
@@ -101,14 +102,18 @@ export const FAILURE_TABLE: readonly FailureRow[] = [
     verdict: lose('namespace-terminating'),
   },
   {
-    answer: '400, 403 or 422 from an admission webhook or a ValidatingAdmissionPolicy',
-    matches: api((error) => error.status >= 400 && error.status < 500 && deniedByAdmission(error)),
+    answer: 'a denial by an admission webhook or a ValidatingAdmissionPolicy (400 unless it sets a code)',
+    matches: api((error) => error.status !== 429 && deniedByAdmission(error)),
     verdict: lose('rejected'),
   },
   {
-    answer: '413, or 500 "etcdserver: request is too large"',
+    answer: '413, or 500 "etcdserver: request is too large" (etcd refused the object)',
     matches: api(
-      (error) => error.status === 413 || (error.status === 500 && error.serverMessage.includes('request is too large')),
+      (error) =>
+        error.status === 413 ||
+        (error.status === 500 &&
+          (error.serverMessage.includes('etcdserver: request is too large') ||
+            error.serverMessage.includes('trying to send message larger than max'))),
     ),
     verdict: lose('too-large'),
   },

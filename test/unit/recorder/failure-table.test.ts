@@ -161,6 +161,21 @@ describe('the failure table', () => {
       lose('rejected'),
     ],
     ['413', apiError(413, 'RequestEntityTooLarge', 'Request entity too large'), lose('too-large')],
+    [
+      'a webhook denial with a 500 it chose',
+      apiError(500, 'InternalError', 'admission webhook "w" denied the request: quota service says no'),
+      lose('rejected'),
+    ],
+    [
+      'an object over the gRPC limit',
+      apiError(500, 'InternalError', 'rpc error: trying to send message larger than max (3145728 vs. 2097152)'),
+      lose('too-large'),
+    ],
+    [
+      'a webhook that cannot be called (retried: the webhook may come back)',
+      apiError(500, 'InternalError', 'Internal error occurred: failed calling webhook "w": connection refused'),
+      retry,
+    ],
     ['a plain 500', apiError(500, 'InternalError', 'Internal error occurred: etcd leader changed'), retry],
     ['a 404 on a create without namespace details', apiError(404, 'NotFound', '404 page not found'), lose('abandoned')],
     ['what a custom sink throws', new TypeError('boom'), lose('abandoned')],
