@@ -6,6 +6,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { connect, type Connection } from '../connection/index.ts';
 import type { RetryOptions } from '../connection/retry.ts';
 import { KubeEventsError } from '../errors.ts';
+import { isDnsLabel } from '../util/event-name.ts';
 
 /** Where a command reads and writes; injected so that tests run commands in-process. */
 export interface CliIo {
@@ -70,20 +71,52 @@ function parseProblem(error: unknown): string {
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && flag !== undefined) return `unknown flag ${flag}`;
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const long = /--([a-z][-a-z]*)/.exec(text)?.[1];
-    if (/argument missing/.test(text)) return `flag ${long !== undefined ? `--${long}` : (flag ?? '')} needs a value`;
+    const name = long !== undefined ? `--${long}` : (flag ?? '');
+    if (/argument missing/.test(text)) return `flag ${name} needs a value`;
+    // `--reason --action A`: the next word is a flag, so --reason got no value.
+    if (/argument is ambiguous/.test(text)) {
+      return `flag ${name} needs a value (the next word is a flag; for a value that starts with "-", write ${name}=-…)`;
+    }
     if (long !== undefined) return `flag --${long} does not take a value`;
   }
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument ${text.split("'")[1] ?? ''}`;
   return (text.split('\n')[0] ?? text).replace(/\.$/, '');
 }
 
-/** parseArgs in strict mode; its errors become {@link UsageError}s naming the flag. */
+/** String flags whose value may be empty (`--note ""` is an empty note; `--instance ""` the default). */
+const MAY_BE_EMPTY: ReadonlySet<string> = new Set(['note', 'instance']);
+
+/**
+ * parseArgs in strict mode; its errors become {@link UsageError}s naming the flag. Beyond
+ * parseArgs, a string flag given twice (the first value would be lost), an empty value (but for
+ * `--note` and `--instance`) and a `--namespace` that is not a DNS label are usage errors too.
+ * @example const { values, positionals } = parseFlags('list', argv, EVENTS_OPTIONS);
+ */
 export function parseFlags<const O extends Options>(command: string, argv: string[], options: O) {
+  let parsed;
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true, tokens: true });
   } catch (error) {
     throw new UsageError(parseProblem(error), helpHint(command));
   }
+  const seen = new Set<string>();
+  for (const token of parsed.tokens) {
+    if (token.kind !== 'option' || options[token.name]?.type !== 'string') continue;
+    if (seen.has(token.name)) throw new UsageError(`flag --${token.name} is given twice`, helpHint(command));
+    seen.add(token.name);
+    if (token.value === '' && !MAY_BE_EMPTY.has(token.name)) {
+      throw new UsageError(`flag --${token.name} needs a value, got ""`, helpHint(command));
+    }
+  }
+  const namespace: unknown = (parsed.values as Record<string, unknown>).namespace;
+  if (typeof namespace === 'string' && !isDnsLabel(namespace)) {
+    throw new UsageError(
+      `--namespace: "${namespace}" is not a namespace name (a DNS label: at most 63 lowercase letters, digits or "-", no ".")`,
+      helpHint(command),
+    );
+  }
+  const { values, positionals } = parsed;
+  return { values, positionals };
 }
 
 /** The values of the connection flags, as parseArgs returns them. */

@@ -45,6 +45,10 @@ const FLAG_OF_FIELD: Record<string, string> = {
   note: '--note',
   'reporter.controller': '--controller',
   'reporter.instance': '--instance',
+  'env.POD_NAME': '--instance',
+  'regarding.uid': '--uid',
+  // The context's namespace, when no -n was given (a -n is checked as a usage error).
+  'regarding.namespace': '--namespace',
 };
 
 function describeError(error: unknown): string {

@@ -4,6 +4,7 @@
  */
 import { ValidationError } from '../errors.ts';
 import type { LimitTuning } from './adaptive-limit.ts';
+import { asValidationError, describeValue, MAX_TIMER_MS, NULL_MESSAGE, timerLimit } from './validate.ts';
 
 /** Writes in flight at the start: enough for a healthy server's first round trip, few enough for a loaded one. */
 export const DEFAULT_INITIAL_CONCURRENCY = 4;
@@ -35,9 +36,15 @@ export interface AdaptiveLimiterOptions {
   minConcurrency?: number;
   /** Ceiling of writes in flight. @default 64 */
   maxConcurrency?: number;
-  /** Ceiling on the rate of writes started (token bucket); absent for none. @default undefined */
+  /**
+   * Ceiling on the rate of writes started (token bucket); absent for none. At least one write per
+   * 2^31 − 1 ms (the longest timer). @default undefined
+   */
   maxWritesPerSecond?: number | undefined;
-  /** Writes that may start at once under `maxWritesPerSecond`. @default max(1, ceil(maxWritesPerSecond)) */
+  /**
+   * Writes that may start at once under `maxWritesPerSecond`; only with it (alone, `{ burst }`
+   * would be a token bucket missing its `qps`). @default max(1, ceil(maxWritesPerSecond))
+   */
   burst?: number | undefined;
   /** Multiplier of the limit on 429, 5xx and timeouts, in (0, 1). @default 0.5 */
   backoffFactor?: number;
@@ -45,7 +52,7 @@ export interface AdaptiveLimiterOptions {
   latencyBackoffFactor?: number;
   /** A write slower than floor × this (and floor + latencySlackMs) is a congestion signal; > 1. @default 2 */
   latencyTolerance?: number;
-  /** @default 50 */
+  /** @default 50 (at most 2^31 − 1, as every duration here) */
   latencySlackMs?: number;
   /** @default 30000 */
   latencyWindowMs?: number;
@@ -76,24 +83,51 @@ export interface ResolvedAdaptiveLimiterOptions extends LimitTuning {
   maxPauseMs: number;
 }
 
-/** Validates `options` (error fields read `<prefix>.<option>`) and fills in the defaults. */
+/**
+ * Validates `options` (error fields read `<prefix>.<option>`) and fills in the defaults. Unknown
+ * keys and `null` values are refused; durations (`…Ms`) are at most 2^31 − 1.
+ * @example resolveAdaptiveLimiterOptions({ maxWritesPerSecond: 50 }, 'options.writeBudget')
+ */
 export function resolveAdaptiveLimiterOptions(
   options: AdaptiveLimiterOptions = {},
   prefix = 'writeBudget',
 ): ResolvedAdaptiveLimiterOptions {
   const field = (name: string): string => (prefix === '' ? name : `${prefix}.${name}`);
-  for (const key of Object.keys(options))
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new ValidationError(
+      prefix === '' ? 'options' : prefix,
+      `must be limiter options, got ${describeValue(options)}`,
+    );
+  try {
+    return resolve(options, field);
+  } catch (error) {
+    throw asValidationError(prefix === '' ? 'options' : prefix, error);
+  }
+}
+
+function resolve(options: AdaptiveLimiterOptions, field: (name: string) => string): ResolvedAdaptiveLimiterOptions {
+  for (const key of Object.keys(options)) {
     if (!Object.hasOwn(KNOWN_OPTIONS, key))
-      throw new ValidationError(field(key), 'is not an option of the write limiter');
-  const integer = (name: keyof AdaptiveLimiterOptions, value: number, min: number): number => {
-    if (!Number.isSafeInteger(value) || value < min)
-      throw new ValidationError(field(name), `must be an integer ≥ ${min}, got ${value}`);
+      throw new ValidationError(
+        field(key),
+        `is not an option of the write limiter; known: ${Object.keys(KNOWN_OPTIONS).join(', ')}`,
+      );
+    if (options[key as keyof AdaptiveLimiterOptions] === null) throw new ValidationError(field(key), NULL_MESSAGE);
+  }
+  const integer = (name: keyof AdaptiveLimiterOptions, value: unknown, min: number): number => {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min)
+      throw new ValidationError(field(name), `must be an integer ≥ ${min}, got ${describeValue(value)}`);
     return value;
   };
-  const number = (name: keyof AdaptiveLimiterOptions, value: number, min: number, max = Infinity): number => {
-    if (!Number.isFinite(value) || value < min || value > max)
-      throw new ValidationError(field(name), `must be a number in [${min}, ${max}], got ${value}`);
+  const number = (name: keyof AdaptiveLimiterOptions, value: unknown, min: number, max = Infinity): number => {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max)
+      throw new ValidationError(field(name), `must be a number in [${min}, ${max}], got ${describeValue(value)}`);
     return value;
+  };
+  const ms = (name: keyof AdaptiveLimiterOptions, value: unknown, min: number): number => {
+    const checked = number(name, value, min);
+    if (checked > MAX_TIMER_MS) throw new ValidationError(field(name), timerLimit(checked));
+    return checked;
   };
   const minLimit = integer('minConcurrency', options.minConcurrency ?? DEFAULT_MIN_CONCURRENCY, 1);
   const maxLimit = integer('maxConcurrency', options.maxConcurrency ?? Math.max(DEFAULT_MAX_CONCURRENCY, minLimit), 1);
@@ -107,13 +141,21 @@ export function resolveAdaptiveLimiterOptions(
       `must be ≤ maxConcurrency (${maxLimit}), got ${initialLimit}`,
     );
   let maxWritesPerSecond = Infinity;
-  if (options.maxWritesPerSecond !== undefined) {
-    maxWritesPerSecond = options.maxWritesPerSecond;
-    if (!Number.isFinite(maxWritesPerSecond) || maxWritesPerSecond <= 0)
-      throw new ValidationError(field('maxWritesPerSecond'), `must be a positive number, got ${maxWritesPerSecond}`);
+  const rate: unknown = options.maxWritesPerSecond;
+  if (rate !== undefined) {
+    if (typeof rate !== 'number' || !Number.isFinite(rate) || rate <= 0)
+      throw new ValidationError(field('maxWritesPerSecond'), `must be a positive number, got ${describeValue(rate)}`);
+    if (rate < 1000 / MAX_TIMER_MS)
+      throw new ValidationError(
+        field('maxWritesPerSecond'),
+        `is ${rate}; at least ${1000 / MAX_TIMER_MS} (one write per ${MAX_TIMER_MS} ms, the longest timer)`,
+      );
+    maxWritesPerSecond = rate;
   }
   const defaultBurst = maxWritesPerSecond === Infinity ? 1 : Math.max(1, Math.ceil(maxWritesPerSecond));
   const burst = integer('burst', options.burst ?? defaultBurst, 1);
+  if (options.burst !== undefined && rate === undefined)
+    throw new ValidationError(field('burst'), 'applies only with maxWritesPerSecond (the ceiling it is the burst of)');
   const backoffFactor = number('backoffFactor', options.backoffFactor ?? DEFAULT_BACKOFF_FACTOR, 0.01, 0.99);
   const latencyBackoffFactor = number(
     'latencyBackoffFactor',
@@ -131,8 +173,8 @@ export function resolveAdaptiveLimiterOptions(
     backoffFactor,
     latencyBackoffFactor,
     latencyTolerance,
-    latencySlackMs: number('latencySlackMs', options.latencySlackMs ?? DEFAULT_LATENCY_SLACK_MS, 0),
-    latencyWindowMs: number('latencyWindowMs', options.latencyWindowMs ?? DEFAULT_LATENCY_WINDOW_MS, 1),
-    maxPauseMs: number('maxPauseMs', options.maxPauseMs ?? DEFAULT_MAX_PAUSE_MS, 0),
+    latencySlackMs: ms('latencySlackMs', options.latencySlackMs ?? DEFAULT_LATENCY_SLACK_MS, 0),
+    latencyWindowMs: ms('latencyWindowMs', options.latencyWindowMs ?? DEFAULT_LATENCY_WINDOW_MS, 1),
+    maxPauseMs: ms('maxPauseMs', options.maxPauseMs ?? DEFAULT_MAX_PAUSE_MS, 0),
   };
 }

@@ -1,7 +1,16 @@
-/** Recorder options, their defaults (every budget in one place) and their validation. */
+/**
+ * Recorder options, their defaults (every budget in one place) and their validation: unknown keys
+ * (nested ones too) and `null` are refused, numbers are checked for type and range, and every
+ * duration that ends up in a timer is at most 2^31 − 1 ms (Node.js fires a longer timer at once).
+ */
 import { ValidationError } from '../errors.ts';
-import { resolveAdaptiveLimiterOptions, type AdaptiveLimiterOptions } from './adaptive-limiter-options.ts';
 import type { KubeEventsError } from '../errors.ts';
+import { resolveAdaptiveLimiterOptions, type AdaptiveLimiterOptions } from './adaptive-limiter-options.ts';
+import type { DrainOptions, RecorderHooks } from './api.ts';
+import type { RecorderClock } from './clock.ts';
+import { asValidationError, checkKeys, describeValue, MAX_TIMER_MS, NULL_MESSAGE, timerLimit } from './validate.ts';
+
+export { MAX_TIMER_MS } from './validate.ts';
 
 /** Budgets, as named constants. */
 export const RECORDER_DEFAULTS = {
@@ -39,22 +48,49 @@ export const RECORDER_DEFAULTS = {
   clusterScopedNamespace: 'default',
 } as const;
 
-/** Optional per-object spam filter, as client-go's legacy recorder: a burst, then one event per interval. */
+/** The spam filter's budgets, when `spamFilter` is `true` or leaves one out. */
+export const SPAM_FILTER_DEFAULTS = { burst: 25, refillIntervalMs: 300_000, maxObjects: 4096 } as const;
+
+/**
+ * Largest `maxSeries` and `spamFilter.maxObjects`: their LRU allocates its tables up front (about
+ * 36 bytes an entry), so a huge value would exhaust memory at construction rather than fail.
+ */
+export const MAX_CACHE_ENTRIES = 10_000_000;
+
+/** Slowest fixed write budget (`qps`): one write per MAX_TIMER_MS, the longest wait a timer can hold. */
+export const MIN_RATE_PER_SECOND = 1000 / MAX_TIMER_MS;
+
+/**
+ * Optional per-object spam filter, as client-go's legacy recorder: a burst, then one event per
+ * interval. Only these three keys: another one is a ValidationError naming it.
+ * @example new Recorder(conn, reporter, { spamFilter: { burst: 10, refillIntervalMs: 60_000 } })
+ */
 export interface SpamFilterOptions {
-  /** @default 25 */
+  /** Events per (object, type) let through at once: a positive integer. @default 25 */
   burst?: number;
-  /** One more event is allowed per this many ms. @default 300000 (5 min) */
+  /** One more event is allowed per this many ms, at most 2147483647 (2^31 − 1). @default 300000 (5 min) */
   refillIntervalMs?: number;
-  /** Objects tracked (LRU). @default 4096 */
+  /** Objects tracked (LRU), an integer up to 10,000,000. @default 4096 */
   maxObjects?: number;
 }
 
-/** Hooks for what the Recorder does not throw. Nothing is printed by default. */
+/**
+ * Hooks for what the Recorder does not throw. Nothing is printed by default. `console` and other
+ * logger objects are taken as they are; an object literal may hold only `debug` and `warn`.
+ * @example new Recorder(conn, reporter, { logger: console })
+ */
 export interface RecorderLogger {
   debug?(message: string, fields?: Record<string, unknown>): void;
   warn?(message: string, fields?: Record<string, unknown>): void;
 }
 
+/**
+ * The Recorder's options. Each is checked at construction, with a ValidationError naming it
+ * (`options.<name>`, `options.<name>.<key>` for nested ones): unknown keys are refused at every
+ * level, `undefined` means absent and `null` is refused (omit the option instead), and every `…Ms`
+ * duration must be positive and at most 2147483647 ms (2^31 − 1, the longest Node.js timer).
+ * @example new Recorder(conn, reporter, { idleTimeoutMs: 60_000, spamFilter: true, onError: (e) => log(e) })
+ */
 export interface RecorderOptions {
   /** @default 1000 */
   minWriteIntervalMs?: number;
@@ -66,22 +102,23 @@ export interface RecorderOptions {
   eventTtlMs?: number;
   /** @default 360000 (6 min) */
   idleTimeoutMs?: number;
-  /** @default 10000 */
+  /** A positive integer up to 10,000,000 (the LRU's tables are allocated up front). @default 10000 */
   maxSeries?: number;
   /** @default 2 × maxSeries */
   maxPendingWrites?: number;
   /**
    * `'adaptive'`: as many writes in flight as the apiserver answers quickly, fewer on 429, 5xx,
    * timeouts or rising latency, paused for a Retry-After; an object of limiter options tunes it
-   * (e.g. `{ maxWritesPerSecond: 50 }` as a ceiling). `{ qps, burst }`: a fixed token bucket.
-   * `false`: no limit (a connection's own `rateLimit`, if set, still applies).
+   * (e.g. `{ maxWritesPerSecond: 50 }` as a ceiling). `{ qps, burst }`: a fixed token bucket; an
+   * object with `qps`, or with `burst` but no `maxWritesPerSecond`, is one and needs both (and
+   * nothing else). `false`: no limit (a connection's own `rateLimit`, if set, still applies).
    * @default 'adaptive'
    */
   writeBudget?: 'adaptive' | AdaptiveLimiterOptions | { qps: number; burst: number } | false;
   /** Replaces a fixed `writeBudget` during close() (never slower than it); `false`: no budget while closing. The adaptive limiter goes on as it is (as fast as the server answers). @default { qps: 200, burst: 200 } */
   shutdownWriteBudget?: { qps: number; burst: number } | false;
-  /** Off unless given. */
-  spamFilter?: SpamFilterOptions | true;
+  /** `true`: on with the defaults; an object tunes it; `false` (or absent): off. @default false */
+  spamFilter?: SpamFilterOptions | true | false;
   /** Put the note into the series key: a different note starts a new Event (the server makes the note immutable). @default false */
   noteInKey?: boolean;
   /** @default 'default' */
@@ -120,70 +157,191 @@ export interface ResolvedRecorderOptions {
   logger: RecorderLogger;
 }
 
-const KNOWN = new Set<string>([
-  'minWriteIntervalMs',
-  'maxWriteIntervalMs',
-  'heartbeatMs',
-  'eventTtlMs',
-  'idleTimeoutMs',
-  'maxSeries',
-  'maxPendingWrites',
-  'writeBudget',
-  'shutdownWriteBudget',
-  'spamFilter',
-  'noteInKey',
-  'clusterScopedNamespace',
-  'legacyFields',
-  'onError',
-  'logger',
-] satisfies (keyof RecorderOptions)[]);
+// Compile-checked registry: an option missing here (or misspelt) fails the type check.
+const KNOWN: ReadonlySet<string> = new Set(
+  Object.keys({
+    minWriteIntervalMs: true,
+    maxWriteIntervalMs: true,
+    heartbeatMs: true,
+    eventTtlMs: true,
+    idleTimeoutMs: true,
+    maxSeries: true,
+    maxPendingWrites: true,
+    writeBudget: true,
+    shutdownWriteBudget: true,
+    spamFilter: true,
+    noteInKey: true,
+    clusterScopedNamespace: true,
+    legacyFields: true,
+    onError: true,
+    logger: true,
+  } satisfies Record<keyof RecorderOptions, true>),
+);
+const BUCKET_KEYS: ReadonlySet<string> = new Set(['qps', 'burst']);
+const SPAM_FILTER_KEYS: ReadonlySet<string> = new Set(
+  Object.keys({ burst: true, refillIntervalMs: true, maxObjects: true } satisfies Record<
+    keyof SpamFilterOptions,
+    true
+  >),
+);
+const LOGGER_KEYS: ReadonlySet<string> = new Set(['debug', 'warn'] satisfies (keyof RecorderLogger)[]);
+const HOOK_KEYS = ['now', 'microTime', 'setTimeout', 'clearTimeout'] as const satisfies (keyof RecorderClock)[];
 
-function positive(name: string, value: number, integer = false): number {
-  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+function positive(name: string, value: unknown, integer = false): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isSafeInteger(value))) {
     throw new ValidationError(
       `options.${name}`,
-      `must be a positive ${integer ? 'integer' : 'number'}, got ${String(value)}`,
+      `must be a positive ${integer ? 'integer' : 'number'}, got ${describeValue(value)}`,
     );
   }
+  return value;
+}
+
+/** A duration that ends up in a timer: positive and at most MAX_TIMER_MS. */
+function duration(name: string, value: unknown): number {
+  const ms = positive(name, value);
+  if (ms > MAX_TIMER_MS) throw new ValidationError(`options.${name}`, timerLimit(ms));
+  return ms;
+}
+
+/** An LRU size: an integer up to MAX_CACHE_ENTRIES (the LRU allocates its tables up front). */
+function entries(name: string, value: unknown): number {
+  const n = positive(name, value, true);
+  if (n > MAX_CACHE_ENTRIES) {
+    throw new ValidationError(
+      `options.${name}`,
+      `is ${n}; at most ${MAX_CACHE_ENTRIES} (its table is allocated up front)`,
+    );
+  }
+  return n;
+}
+
+function boolean(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean')
+    throw new ValidationError(`options.${name}`, `must be true or false, got ${describeValue(value)}`);
   return value;
 }
 
 /** The write budget as resolved: the adaptive limiter's (validated) options, a fixed bucket, or none. */
 export type WriteBudget = { adaptive: AdaptiveLimiterOptions } | { qps: number; burst: number } | false;
 
+/** `{ qps, burst }`, both required and nothing else. Rates below one per MAX_TIMER_MS would need a longer timer. */
+function bucket(name: 'writeBudget' | 'shutdownWriteBudget', budget: object): { qps: number; burst: number } {
+  checkKeys(`options.${name}`, budget, BUCKET_KEYS, 'of a token bucket { qps, burst }');
+  const { qps, burst } = budget as Record<string, unknown>;
+  for (const [key, value] of [
+    ['qps', qps],
+    ['burst', burst],
+  ] as const) {
+    if (value === undefined) {
+      throw new ValidationError(`options.${name}.${key}`, 'is required: a token bucket needs both qps and burst');
+    }
+  }
+  const rate = positive(`${name}.qps`, qps);
+  if (rate < MIN_RATE_PER_SECOND) {
+    throw new ValidationError(
+      `options.${name}.qps`,
+      `is ${rate}; at least ${MIN_RATE_PER_SECOND} (one write per ${MAX_TIMER_MS} ms, the longest timer)`,
+    );
+  }
+  return { qps: rate, burst: positive(`${name}.burst`, burst, true) };
+}
+
+const WRITE_BUDGET_SHAPE = "must be 'adaptive', limiter options, { qps, burst } or false";
+
 function steadyBudget(budget: unknown): WriteBudget {
   if (budget === false) return false;
   if (budget === 'adaptive') return { adaptive: {} };
-  if (typeof budget !== 'object' || budget === null) {
+  if (typeof budget !== 'object' || budget === null || Array.isArray(budget)) {
+    throw new ValidationError('options.writeBudget', `${WRITE_BUDGET_SHAPE}, got ${describeValue(budget)}`);
+  }
+  // `qps` makes a token bucket; `burst` alone too (the limiter's burst goes with maxWritesPerSecond).
+  if ('qps' in budget || ('burst' in budget && !('maxWritesPerSecond' in budget))) return bucket('writeBudget', budget);
+  const limiter = { ...budget } as AdaptiveLimiterOptions;
+  resolveAdaptiveLimiterOptions(limiter, 'options.writeBudget');
+  return { adaptive: limiter };
+}
+
+function shutdownBudget(budget: unknown): { qps: number; burst: number } | false {
+  if (budget === false) return false;
+  if (typeof budget !== 'object' || budget === null || Array.isArray(budget)) {
     throw new ValidationError(
-      'options.writeBudget',
-      `must be 'adaptive', limiter options, { qps, burst } or false, got ${JSON.stringify(budget)}`,
+      'options.shutdownWriteBudget',
+      `must be { qps, burst } or false, got ${describeValue(budget)}`,
     );
   }
-  if ('qps' in budget) return writeBudgetOption('writeBudget', budget as { qps: number; burst: number });
-  resolveAdaptiveLimiterOptions(budget, 'options.writeBudget');
-  return { adaptive: budget };
+  return bucket('shutdownWriteBudget', budget);
 }
 
-function writeBudgetOption(
-  name: 'writeBudget' | 'shutdownWriteBudget',
-  budget: { qps: number; burst: number } | false,
-): { qps: number; burst: number } | false {
-  return budget === false
-    ? false
-    : { qps: positive(`${name}.qps`, budget.qps), burst: positive(`${name}.burst`, budget.burst, true) };
+function spamFilter(spam: unknown): Required<SpamFilterOptions> | false {
+  if (spam === undefined || spam === false) return false;
+  if (spam !== true && (typeof spam !== 'object' || spam === null || Array.isArray(spam))) {
+    throw new ValidationError(
+      'options.spamFilter',
+      `must be true, false or { burst, refillIntervalMs, maxObjects }, got ${describeValue(spam)}`,
+    );
+  }
+  const given = (spam === true ? {} : spam) as SpamFilterOptions;
+  checkKeys('options.spamFilter', given, SPAM_FILTER_KEYS, 'of the spam filter');
+  const d = SPAM_FILTER_DEFAULTS;
+  return {
+    burst: positive('spamFilter.burst', given.burst ?? d.burst, true),
+    refillIntervalMs: duration('spamFilter.refillIntervalMs', given.refillIntervalMs ?? d.refillIntervalMs),
+    maxObjects: entries('spamFilter.maxObjects', given.maxObjects ?? d.maxObjects),
+  };
 }
 
+/**
+ * A plain object literal may hold only `debug` and `warn` (a typo would lose the log); any other
+ * object (`console`, a pino or winston logger) is taken as it is, its `debug`/`warn` checked.
+ */
+function logger(value: unknown): RecorderLogger {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null) {
+    throw new ValidationError(
+      'options.logger',
+      `must be an object with debug() and/or warn(), got ${describeValue(value)}`,
+    );
+  }
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype === Object.prototype || prototype === null)
+    checkKeys('options.logger', value, LOGGER_KEYS, 'of a logger');
+  for (const key of LOGGER_KEYS) {
+    const method = (value as Record<string, unknown>)[key];
+    if (method !== undefined && typeof method !== 'function') {
+      throw new ValidationError(`options.logger.${key}`, `must be a function, got ${describeValue(method)}`);
+    }
+  }
+  return value;
+}
+
+/**
+ * Validates every option (unknown and `null` ones are refused, nested ones too) and fills in the defaults.
+ * @throws ValidationError naming the option, e.g. `options.writeBudget.qps`
+ * @example resolveRecorderOptions({ spamFilter: true, idleTimeoutMs: 60_000 })
+ */
 export function resolveRecorderOptions(options: RecorderOptions = {}): ResolvedRecorderOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ValidationError('options', `must be an object, got ${describeValue(options)}`);
+  }
+  try {
+    return resolve(options);
+  } catch (error) {
+    throw asValidationError('options', error);
+  }
+}
+
+function resolve(options: RecorderOptions): ResolvedRecorderOptions {
   for (const key of Object.keys(options)) {
     if (!KNOWN.has(key)) throw new ValidationError(`options.${key}`, `unknown option; known: ${[...KNOWN].join(', ')}`);
+    if (options[key as keyof RecorderOptions] === null) throw new ValidationError(`options.${key}`, NULL_MESSAGE);
   }
   const d = RECORDER_DEFAULTS;
-  const min = positive('minWriteIntervalMs', options.minWriteIntervalMs ?? d.minWriteIntervalMs);
+  const min = duration('minWriteIntervalMs', options.minWriteIntervalMs ?? d.minWriteIntervalMs);
   const max = Math.min(
-    positive('maxWriteIntervalMs', options.maxWriteIntervalMs ?? d.maxWriteIntervalMs),
-    positive('heartbeatMs', options.heartbeatMs ?? d.heartbeatMs),
-    positive('eventTtlMs', options.eventTtlMs ?? d.eventTtlMs) / 2,
+    duration('maxWriteIntervalMs', options.maxWriteIntervalMs ?? d.maxWriteIntervalMs),
+    duration('heartbeatMs', options.heartbeatMs ?? d.heartbeatMs),
+    duration('eventTtlMs', options.eventTtlMs ?? d.eventTtlMs) / 2,
   );
   if (max < min) {
     throw new ValidationError(
@@ -191,53 +349,105 @@ export function resolveRecorderOptions(options: RecorderOptions = {}): ResolvedR
       `the longest write interval (${max} ms, after heartbeat and TTL) is below minWriteIntervalMs (${min} ms)`,
     );
   }
-  const budget = options.writeBudget ?? d.writeBudget;
-  const maxSeries = positive('maxSeries', options.maxSeries ?? d.maxSeries, true);
-  const shutdownBudget = options.shutdownWriteBudget ?? d.shutdownWriteBudget;
-  const spam = options.spamFilter;
-  const namespace = options.clusterScopedNamespace ?? d.clusterScopedNamespace;
+  const maxSeries = entries('maxSeries', options.maxSeries ?? d.maxSeries);
+  const namespace: unknown = options.clusterScopedNamespace ?? d.clusterScopedNamespace;
   if (namespace !== 'default' && namespace !== 'kube-system') {
     throw new ValidationError(
       'options.clusterScopedNamespace',
-      'must be "default" or "kube-system" (the only namespaces the apiserver accepts for them)',
+      `must be "default" or "kube-system" (the only namespaces the apiserver accepts for them), got ${describeValue(namespace)}`,
     );
   }
-  const legacyFields = options.legacyFields ?? false;
-  if (typeof legacyFields !== 'boolean') {
-    throw new ValidationError('options.legacyFields', `must be true or false, got ${JSON.stringify(legacyFields)}`);
+  const onError: unknown = options.onError;
+  if (onError !== undefined && typeof onError !== 'function') {
+    throw new ValidationError('options.onError', `must be a function, got ${describeValue(onError)}`);
   }
   return {
     minWriteIntervalMs: min,
     maxWriteIntervalMs: max,
-    idleTimeoutMs: positive('idleTimeoutMs', options.idleTimeoutMs ?? d.idleTimeoutMs),
+    idleTimeoutMs: duration('idleTimeoutMs', options.idleTimeoutMs ?? d.idleTimeoutMs),
     maxSeries,
     maxPendingWrites: positive('maxPendingWrites', options.maxPendingWrites ?? 2 * maxSeries, true),
-    writeBudget: steadyBudget(budget),
-    shutdownWriteBudget: writeBudgetOption('shutdownWriteBudget', shutdownBudget),
-    spamFilter:
-      spam === undefined
-        ? false
-        : {
-            burst: positive('spamFilter.burst', (spam === true ? undefined : spam.burst) ?? 25, true),
-            refillIntervalMs: positive(
-              'spamFilter.refillIntervalMs',
-              (spam === true ? undefined : spam.refillIntervalMs) ?? 300_000,
-            ),
-            maxObjects: positive('spamFilter.maxObjects', (spam === true ? undefined : spam.maxObjects) ?? 4096, true),
-          },
-    noteInKey: options.noteInKey ?? false,
+    writeBudget: steadyBudget(options.writeBudget ?? d.writeBudget),
+    shutdownWriteBudget: shutdownBudget(options.shutdownWriteBudget ?? d.shutdownWriteBudget),
+    spamFilter: spamFilter(options.spamFilter),
+    noteInKey: boolean('noteInKey', options.noteInKey ?? false),
     clusterScopedNamespace: namespace,
-    legacyFields,
+    legacyFields: boolean('legacyFields', options.legacyFields ?? false),
     onError: options.onError,
-    logger: options.logger ?? {},
+    logger: logger(options.logger),
   };
 }
 
-/** The `timeoutMs` of flush() or close(), or `fallback`. @throws ValidationError naming `timeoutMs` */
-export function drainTimeout(options: { timeoutMs?: number } | undefined, fallback: number): number {
-  const timeoutMs = options?.timeoutMs ?? fallback;
-  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0) {
-    throw new ValidationError('timeoutMs', `must be a finite number of milliseconds ≥ 0, got ${String(timeoutMs)}`);
+/**
+ * The constructor's third argument: checks that it is an object (or absent) and its test hooks
+ * (`clock`, `random`), and returns a plain copy, so that what follows reads no getter twice.
+ * @throws ValidationError naming `options`, `options.clock` or `options.random`
+ * @example const { clock, random, ...rest } = recorderArguments(options);
+ */
+export function recorderArguments(options: unknown): RecorderOptions & RecorderHooks {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ValidationError(
+      'options',
+      options === null ? NULL_MESSAGE : `must be an object, got ${describeValue(options)}`,
+    );
   }
+  try {
+    const copy = { ...options } as RecorderOptions & RecorderHooks;
+    const { clock, random } = copy as Record<string, unknown>;
+    if (clock !== undefined) {
+      const methods = typeof clock === 'object' && clock !== null ? (clock as Record<string, unknown>) : undefined;
+      const missing = HOOK_KEYS.find((key) => typeof methods?.[key] !== 'function');
+      if (missing !== undefined) {
+        throw new ValidationError(
+          'options.clock',
+          `must be a RecorderClock (e.g. a ManualClock): ${missing}() is missing`,
+        );
+      }
+    }
+    if (random !== undefined && typeof random !== 'function') {
+      throw new ValidationError('options.random', `must be a function returning [0, 1), got ${describeValue(random)}`);
+    }
+    return copy;
+  } catch (error) {
+    throw asValidationError('options', error);
+  }
+}
+
+const DRAIN_KEYS: ReadonlySet<string> = new Set(['timeoutMs'] satisfies (keyof DrainOptions)[]);
+
+/**
+ * The `timeoutMs` of flush() or close(), or `fallback`.
+ * @throws ValidationError naming `options` (not an object), `timeoutMs` (not a finite number of ms
+ *   in [0, 2^31 − 1]) or an unknown key
+ * @example const timeoutMs = drainTimeout(options, RECORDER_DEFAULTS.flushTimeoutMs);
+ */
+export function drainTimeout(options: DrainOptions | undefined, fallback: number): number {
+  if (options === undefined) return fallback;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ValidationError(
+      'options',
+      options === null ? NULL_MESSAGE : `must be { timeoutMs }, got ${describeValue(options)}`,
+    );
+  }
+  let timeoutMs: unknown;
+  try {
+    for (const key of Object.keys(options)) {
+      if (!DRAIN_KEYS.has(key))
+        throw new ValidationError(key, 'is not an option of flush() or close(); the only one is timeoutMs');
+    }
+    timeoutMs = options.timeoutMs;
+  } catch (error) {
+    throw asValidationError('options', error);
+  }
+  if (timeoutMs === undefined) return fallback;
+  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0) {
+    const got =
+      timeoutMs === null
+        ? NULL_MESSAGE
+        : `must be a finite number of milliseconds ≥ 0, got ${describeValue(timeoutMs)}`;
+    throw new ValidationError('timeoutMs', got);
+  }
+  if (timeoutMs > MAX_TIMER_MS) throw new ValidationError('timeoutMs', timerLimit(timeoutMs));
   return timeoutMs;
 }

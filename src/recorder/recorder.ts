@@ -12,10 +12,10 @@ import { systemRecorderClock, type RecorderClock } from './clock.ts';
 import { SeriesEngine } from './engine.ts';
 import type { RecordedEvent, Reporter } from './event.ts';
 import { seriesKey } from './key.ts';
-import { normalizeRef } from './object-ref.ts';
 import {
   drainTimeout,
   RECORDER_DEFAULTS,
+  recorderArguments,
   resolveRecorderOptions,
   type RecorderOptions,
   type ResolvedRecorderOptions,
@@ -26,7 +26,7 @@ import { SpamFilter } from './spam-filter.ts';
 import { emptyStats, snapshotStats, type RecorderStats } from './stats.ts';
 import { sinkFor } from './target.ts';
 import { eventTemplate } from './template.ts';
-import { normalizeReporter, validateEvent } from './validate.ts';
+import { checkEvent, checkRef, checkTarget, normalizeReporter } from './validate.ts';
 
 export type { CloseReport, DrainOptions, EventRecorder, PublishResult, RecorderHooks, RecorderTarget } from './api.ts';
 
@@ -44,7 +44,8 @@ export class Recorder implements EventRecorder {
   /**
    * @param target the connection from `connect()` (or `{ sink }` / `{ coreSink }` for custom transports and tests)
    * @param reporter who publishes; `controller` must be a qualified name (checked here)
-   * @throws ValidationError for a bad reporter or option, naming it
+   * @throws ValidationError for a bad target, reporter or option, naming it (`target`, `reporter.controller`,
+   *   `options.spamFilter.burst`, …): unknown keys and `null` are refused at every level
    * @example
    * ```ts
    * const recorder = new Recorder(await connect(), reporterFromEnv('example.com/my-operator'));
@@ -52,7 +53,9 @@ export class Recorder implements EventRecorder {
    * ```
    */
   constructor(target: RecorderTarget, reporter: Reporter, options?: RecorderOptions & RecorderHooks) {
-    const { clock, random, ...rest } = options ?? {};
+    // Every argument checked (ValidationError naming it) and copied: a getter is read once.
+    target = checkTarget(target);
+    const { clock, random, ...rest } = recorderArguments(options);
     this.#options = resolveRecorderOptions(rest);
     this.#reporter = normalizeReporter(reporter);
     this.#clock = clock ?? systemRecorderClock;
@@ -147,8 +150,10 @@ export class Recorder implements EventRecorder {
       const message = 'publish after close(): the Recorder is closed; create a new one';
       throw this.#outcomes.drop('closed', new RecorderClosedError(message));
     }
-    const note = validateEvent(event, regarding);
-    const ref = normalizeRef(regarding);
+    // The caller's objects are read once, into checked copies (validate.ts): from here on only those.
+    event = checkEvent(event);
+    const ref = checkRef('regarding', regarding, true);
+    const note = event.note;
     const now = this.#clock.now();
     if (this.#spam !== undefined && !this.#spam.allow(ref, event.type, now)) {
       const about = `${ref.kind ?? ''}/${ref.name ?? ''}`;

@@ -1,8 +1,12 @@
 /** The Event a series is created with: everything but `series`, which each write sets. */
 import type { Event, MicroTime, ObjectReference } from '../types.ts';
 import type { RecordedEvent, Reporter } from './event.ts';
-import { normalizeRef } from './object-ref.ts';
 
+/**
+ * @param input.event the checked copy from `checkEvent` (validate.ts): its `secondary` is already
+ *   reduced to the identifying fields
+ * @example eventTemplate({ event: checkEvent(event), note, regarding: checkRef('regarding', ref, true), reporter, eventTime })
+ */
 export function eventTemplate(input: {
   event: RecordedEvent;
   /** The note after validation (cut to fit). */
@@ -23,6 +27,6 @@ export function eventTemplate(input: {
     reportingInstance: reporter.instance,
     regarding,
     ...(note !== undefined ? { note } : {}),
-    ...(event.secondary !== undefined ? { related: normalizeRef(event.secondary) } : {}),
+    ...(event.secondary !== undefined ? { related: event.secondary } : {}),
   };
 }

@@ -27,8 +27,23 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 /** DNS-1123 subdomain limit (253) minus `.` and the 16 hex digits of a current timestamp. */
 const MAX_PREFIX = 253 - 1 - 16;
 
+/**
+ * A DNS-1123 subdomain (≤ 253, lowercase alphanumerics, `-` and `.`): what Event names must be.
+ * @example isDnsSubdomain('web-0.187b3c0a1e2f4d5c') // true
+ */
 export function isDnsSubdomain(name: string): boolean {
   return name.length <= 253 && DNS_SUBDOMAIN.test(name);
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * A DNS-1123 label (≤ 63, lowercase alphanumerics and `-`, alphanumeric at both ends): what a
+ * namespace name must be (the apiserver's `ValidateNamespaceName`), so no `.` in it.
+ * @example isDnsLabel('kube-system') // true; isDnsLabel('a.b') // false
+ */
+export function isDnsLabel(name: string): boolean {
+  return name.length <= 63 && DNS_LABEL.test(name);
 }
 
 /** FNV-1a 32-bit of a string, as 8 hex digits: a short, stable tag for a sanitized name. */
