@@ -1,7 +1,9 @@
 /** `kube-events publish`: one Event (or a series of `--count` occurrences) through one Recorder. */
 import type { Connection } from '../connection/index.ts';
+import { EventsLostError, LOST_REASONS, type LostReason } from '../errors.ts';
 import { reporterFromEnv, type EventType, type RecordedEvent } from '../recorder/event.ts';
 import { Recorder, type PublishResult } from '../recorder/recorder.ts';
+import { totalLost } from '../recorder/stats.ts';
 import type { ObjectReference } from '../types.ts';
 import {
   CONNECTION_HELP,
@@ -9,6 +11,7 @@ import {
   connectFromFlags,
   EXIT,
   helpHint,
+  oneLine,
   parseFlags,
   requireFlag,
   UsageError,
@@ -22,7 +25,13 @@ export const DEFAULT_CONTROLLER = 'kube-events/cli';
 /** The largest `--count`. */
 export const MAX_COUNT = 1_000_000;
 
-/** Help of `kube-events publish`. */
+/**
+ * Help of `kube-events publish`.
+ * @example
+ * ```ts
+ * process.stdout.write(`${PUBLISH_USAGE}\n`);
+ * ```
+ */
 export const PUBLISH_USAGE = `Publish an Event about an object (events.k8s.io/v1).
 
 Usage:
@@ -55,7 +64,9 @@ Kinds: pods, nodes, deployments, statefulsets, daemonsets, replicasets, jobs, cr
 configmaps, secrets, namespaces, persistentvolumes, persistentvolumeclaims, serviceaccounts,
 clusterroles, roles, ingresses, customresourcedefinitions (plural, singular, Kind or short name).
 
-Prints one line per occurrence; exits 0 once the apiserver has accepted every count, 1 when it has not.
+Prints one line per occurrence, and "written" when close() wrote the last count; exits 0 once the
+apiserver has accepted every count. Exits 1 when it has not: stderr then says how many occurrences
+were lost and why (per reason, and one line per lost series).
 
 ${CONNECTION_HELP}`;
 
@@ -101,7 +112,15 @@ const resultLine = (
 ): string =>
   `${legacyFields ? 'event' : 'event.events.k8s.io'}/${result.name} ${what} (namespace ${result.namespace}, count ${result.count})\n`;
 
-/** Runs `kube-events publish` with the arguments after the command name. */
+/**
+ * Runs `kube-events publish` with the arguments after the command name. Resolves with 0 when the
+ * apiserver accepted every count; with 1 when occurrences were lost (stderr says how many, why,
+ * and which series). Other failures throw, for main() to report.
+ * @example
+ * ```ts
+ * const code = await publishCommand(['pod/web-0', '--reason', 'Synced', '--action', 'Reconcile'], io);
+ * ```
+ */
 export async function publishCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseFlags('publish', argv, PUBLISH_OPTIONS);
   if (values.help === true) {
@@ -167,22 +186,36 @@ async function publishAll(
 ): Promise<number> {
   const { event, regarding, occurrences, values, io } = run;
   const legacyFields = values['legacy-fields'] === true;
+  /** The last failed write the Recorder will retry; losses are kept apart. */
   let unreported: Error | undefined;
+  const losses: EventsLostError[] = [];
   const controller = values.controller ?? DEFAULT_CONTROLLER;
   // --instance wins; else what a controller gets: POD_NAME, then the hostname.
   const reporter =
     values.instance !== undefined && values.instance !== ''
       ? { controller, instance: values.instance }
       : reporterFromEnv(controller, io.env);
-  const recorder = new Recorder(conn, reporter, { onError: (error) => (unreported = error), legacyFields });
+  const onError = (error: Error): void => {
+    if (error instanceof EventsLostError) losses.push(error);
+    else unreported = error;
+  };
+  const recorder = new Recorder(conn, reporter, { onError, legacyFields });
   let last: PublishResult | undefined;
-  for (let i = 0; i < occurrences; i++) {
-    const result = await recorder.publish(event, regarding);
-    // The first create failed after the connection's retries (unreachable, 5xx): fail now rather
-    // than wait for the Recorder's later attempts.
-    if (result.count === 1 && result.write === 'coalesced') throw unreported ?? new Error('the Event was not created');
-    io.stdout.write(resultLine(result, result.write, legacyFields));
-    last = result;
+  let stopped: { error: unknown; at: number } | undefined;
+  for (let i = 0; i < occurrences && stopped === undefined; i++) {
+    try {
+      const result = await recorder.publish(event, regarding);
+      // The first create failed after the connection's retries (unreachable, 5xx): fail now rather
+      // than wait for the Recorder's later attempts.
+      if (result.count === 1 && result.write === 'coalesced')
+        throw unreported ?? new Error('the Event was not created');
+      io.stdout.write(resultLine(result, result.write, legacyFields));
+      last = result;
+    } catch (error) {
+      // Bad input, a refusal, an unreachable cluster: one line, as for any other failure.
+      if (losses.length === 0) throw error;
+      stopped = { error, at: i + 1 };
+    }
   }
   try {
     await recorder.close();
@@ -190,6 +223,48 @@ async function publishAll(
     // close() names how many series are behind; the cause says why.
     throw unreported ?? error;
   }
-  if (last !== undefined && last.write === 'coalesced') io.stdout.write(resultLine(last, 'written', legacyFields));
-  return EXIT.ok;
+  // Every loss of the run, close()'s report included (a loss can also end a publish above).
+  // A refused occurrence (bad input, overload) made publish() throw above: exit 1 already.
+  const { lost, published } = recorder.stats();
+  const lostTotal = totalLost(lost);
+  if (lostTotal === 0 && stopped === undefined) {
+    if (last !== undefined && last.write === 'coalesced') io.stdout.write(resultLine(last, 'written', legacyFields));
+    return EXIT.ok;
+  }
+  reportLosses(io, { lost, lostTotal, published, occurrences, losses, stopped });
+  return EXIT.failure;
+}
+
+/**
+ * What was not written, on stderr: the count per LostReason, one line per lost series (the
+ * EventsLostError's message and its cause), and where publishing stopped.
+ */
+function reportLosses(
+  io: CliIo,
+  run: {
+    lost: Record<LostReason, number>;
+    lostTotal: number;
+    published: number;
+    /** What --count asked for. */
+    occurrences: number;
+    losses: readonly EventsLostError[];
+    stopped: { error: unknown; at: number } | undefined;
+  },
+): void {
+  const { lost, lostTotal, published, occurrences, losses, stopped } = run;
+  const byReason = LOST_REASONS.filter((reason) => lost[reason] > 0)
+    .map((reason) => `${reason}: ${lost[reason]}`)
+    .join(', ');
+  io.stderr.write(`kube-events: ${lostTotal} of ${published} occurrence(s) lost (${byReason})\n`);
+  const causes = new Set<unknown>();
+  for (const loss of losses) {
+    causes.add(loss.cause);
+    const cause = loss.cause instanceof Error ? ` (cause: ${oneLine(loss.cause.message)})` : '';
+    io.stderr.write(`kube-events: ${oneLine(loss.message)}${cause}\n`);
+  }
+  if (stopped !== undefined) {
+    const { error, at } = stopped;
+    const why = causes.has(error) ? '' : `: ${oneLine(error instanceof Error ? error.message : String(error))}`;
+    io.stderr.write(`kube-events: stopped at occurrence ${at} of ${occurrences}${why}\n`);
+  }
 }

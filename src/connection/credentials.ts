@@ -4,7 +4,7 @@
  * (re-read from its files like transport/cert_rotation.go). Exec plugins are in exec-plugin.ts.
  */
 import { readFile } from 'node:fs/promises';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, CredentialError } from '../errors.ts';
 import { hasPemBlock, readProblem } from './pem.ts';
 import { inspectSymbol, sealCredentials } from './redact.ts';
 import type { AuthProvider, Credentials } from './types.ts';
@@ -165,13 +165,22 @@ export interface TokenFileOptions {
 /**
  * A bearer token read from a file (`tokenFile`, the in-cluster service-account token): re-read
  * when older than `reloadMs` and at once after a 401, trimmed; an empty file is an error; when a
- * re-read fails the last good token stays in use.
+ * re-read fails the last good token stays in use. At connect time (`load()`) an unreadable file
+ * is a ConfigError; at request time, with no token read yet, a retryable CredentialError (the
+ * file may be being rotated, or the volume not yet mounted).
+ * @example
+ * ```ts
+ * const auth = new TokenFileAuth({ file: '/var/run/secrets/kubernetes.io/serviceaccount/token', source: 'in-cluster', field: 'token' });
+ * await auth.load();
+ * const { authorization } = await auth.credentials(); // 'Bearer …'
+ * ```
  */
 export class TokenFileAuth extends BaseAuthProvider {
   readonly method = 'token-file';
   #token: string | undefined;
   #readAt = Number.NEGATIVE_INFINITY;
-  #lastError: ConfigError | undefined;
+  /** Why the last read gave no token (never the token). */
+  #problem: string | undefined;
   #reading: Promise<void> | undefined;
   readonly #options: TokenFileOptions;
 
@@ -180,18 +189,39 @@ export class TokenFileAuth extends BaseAuthProvider {
     this.#options = options;
   }
 
-  /** Reads the file now. Rejects with a ConfigError naming the file when it is unreadable or empty. */
+  /**
+   * Reads the file now (at connect time). Rejects with a ConfigError naming the file when it is
+   * unreadable or empty.
+   * @example
+   * ```ts
+   * await new TokenFileAuth({ file: '/missing', source: '/home/me/.kube/config', field: 'users[ci].user.tokenFile' }).load();
+   * // rejects: /home/me/.kube/config: users[ci].user.tokenFile: cannot read the token from /missing: no such file
+   * ```
+   */
   async load(): Promise<void> {
     await this.#refresh();
-    if (this.#token === undefined && this.#lastError !== undefined) throw this.#lastError;
+    if (this.#token === undefined && this.#problem !== undefined) {
+      throw new ConfigError(this.#options.source, this.#options.field, this.#problem);
+    }
   }
 
+  /**
+   * The token (re-read when older than `reloadMs`).
+   * @throws CredentialError (retryable) when no token could be read yet: the file is missing,
+   *   unreadable or empty
+   * @example
+   * ```ts
+   * const { authorization } = await auth.credentials(); // 'Bearer …'
+   * ```
+   */
   async credentials(): Promise<Credentials> {
-    const { reloadMs = TOKEN_RELOAD_MS, now = Date.now } = this.#options;
+    const { reloadMs = TOKEN_RELOAD_MS, now = Date.now, source, field } = this.#options;
     if (now() - this.#readAt >= reloadMs) await this.#refresh();
     const token = this.#token ?? this.#options.token;
-    if (token === undefined)
-      throw this.#lastError ?? new ConfigError(this.#options.source, this.#options.field, 'no token');
+    if (token === undefined) {
+      const problem = this.#problem ?? 'no token has been read';
+      throw new CredentialError(source, field, problem, { retryable: true });
+    }
     const clientCertificate = await this.#options.clientCertificate?.get();
     return sealCredentials({ authorization: `Bearer ${token}`, clientCertificate });
   }
@@ -217,15 +247,15 @@ export class TokenFileAuth extends BaseAuthProvider {
       const token = (await readFile(file, 'utf8')).trim();
       if (token !== '') {
         this.#token = token;
-        this.#lastError = undefined;
+        this.#problem = undefined;
         return;
       }
       problem = 'the file is empty';
     } catch (error) {
       problem = readProblem(error);
     }
-    this.#lastError = new ConfigError(source, field, `cannot read the token from ${file}: ${problem}`);
-    if (this.#token !== undefined) warn?.(`${this.#lastError.message}; keeping the last token read`);
+    this.#problem = `cannot read the token from ${file}: ${problem}`;
+    if (this.#token !== undefined) warn?.(`${source}: ${field}: ${this.#problem}; keeping the last token read`);
   }
 
   protected override describe(): Record<string, unknown> {

@@ -4,9 +4,16 @@
  * `expirationTimestamp` (none: for the process lifetime), one run at a time, and run again after
  * a 401 unless newer credentials already arrived. A library has no terminal to lend the plugin,
  * so it always runs non-interactively with stdin ignored.
+ *
+ * Failures at request time are CredentialErrors: retryable when the plugin ran and failed (a
+ * non-zero exit, a signal, the timeout, output that is not an ExecCredential or too long: an
+ * identity provider's short outage looks like this), not retryable when it could not be started
+ * (not installed, not executable). After close() it is not run: ConnectionClosedError. Its
+ * stderr (which can hold a device-login code) goes to this process's stderr as it is written,
+ * as kubectl does, and is never copied into an error.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { ConfigError } from '../errors.ts';
+import { ConnectionClosedError, CredentialError } from '../errors.ts';
 import { BaseAuthProvider } from './credentials.ts';
 import { hasPemBlock } from './pem.ts';
 import { sealCredentials } from './redact.ts';
@@ -15,11 +22,10 @@ import type { Credentials } from './types.ts';
 
 /** A plugin that has not exited after this long is killed. */
 export const EXEC_TIMEOUT_MS = 30_000;
-/** Lines of the plugin's stderr quoted when it fails. */
-const STDERR_TAIL_LINES = 5;
-const STDERR_KEEP_CHARS = 4_096;
 /** Any real ExecCredential is far smaller; more means a confused plugin. */
 const STDOUT_LIMIT_BYTES = 1024 * 1024;
+/** What every failed run's message ends with. */
+const RUN_IT_BY_HAND = 'check that the plugin works: run it by hand';
 
 /** The cluster as the plugin sees it in `spec.cluster` (only with `provideClusterInfo: true`). */
 export interface ExecClusterInfo {
@@ -56,7 +62,17 @@ interface Cached {
   expiresAt: number | undefined;
 }
 
-/** An AuthProvider backed by an exec credential plugin. */
+/**
+ * An AuthProvider backed by an exec credential plugin. `credentials()` rejects with a
+ * CredentialError (`retryable` when the plugin ran and failed) or, after `close()`, a
+ * ConnectionClosedError.
+ * @example
+ * ```ts
+ * const auth = new ExecPluginAuth({ exec: plan, source: '/home/me/.kube/config', field: 'users[ci].user.exec' });
+ * const { authorization } = await auth.credentials(); // runs the plugin once, then uses its cache
+ * auth.close();
+ * ```
+ */
 export class ExecPluginAuth extends BaseAuthProvider {
   readonly method = 'exec';
   #cached: Cached | undefined;
@@ -78,7 +94,7 @@ export class ExecPluginAuth extends BaseAuthProvider {
 
   /**
    * Runs the plugin again unless credentials newer than `used` are cached or on their way.
-   * Rejects with the plugin's failure (a ConfigError) when that run fails.
+   * Rejects with the plugin's failure (a CredentialError) when that run fails.
    */
   override async refreshAfterUnauthorized(used: Credentials): Promise<boolean> {
     if (this.#running !== undefined) return !sameCredentials((await this.#running).credentials, used);
@@ -87,7 +103,7 @@ export class ExecPluginAuth extends BaseAuthProvider {
     return !sameCredentials((await this.#runOnce()).credentials, used);
   }
 
-  /** Kills a running plugin; later calls reject. */
+  /** Kills a running plugin; it and later calls reject with ConnectionClosedError. */
   override close(): void {
     this.#closed = true;
     this.#child?.kill('SIGKILL');
@@ -125,14 +141,12 @@ export class ExecPluginAuth extends BaseAuthProvider {
 
   #run(): Promise<Cached> {
     const { exec, timeoutMs = EXEC_TIMEOUT_MS, source, field } = this.#options;
-    const fail = (message: string, cause?: unknown) =>
-      new ConfigError(
-        source,
-        field,
-        `exec plugin ${exec.command} ${message}`,
-        cause === undefined ? undefined : { cause },
-      );
-    if (this.#closed) return Promise.reject(fail('was not run: the connection is closed'));
+    const fail = (message: string, options: { retryable: boolean; cause?: unknown }) =>
+      new CredentialError(source, field, `exec plugin ${exec.command} ${message}`, options);
+    /** A run that failed: it may work next time (an identity provider's outage); the plugin's own stderr says why. */
+    const failedRun = (what: string) => fail(`${what}; ${RUN_IT_BY_HAND}`, { retryable: true });
+    const closed = () => new ConnectionClosedError('exec plugin', exec.command);
+    if (this.#closed) return Promise.reject(closed());
     const env: NodeJS.ProcessEnv = { ...(this.#options.env ?? process.env) };
     for (const { name, value } of exec.env) env[name] = value;
     env.KUBERNETES_EXEC_INFO = this.execInfo();
@@ -145,53 +159,62 @@ export class ExecPluginAuth extends BaseAuthProvider {
         settled = true;
         clearTimeout(timer);
         this.#child = undefined;
-        if (error !== undefined || result === undefined) reject(error ?? fail('failed'));
+        if (error !== undefined || result === undefined) reject(error ?? failedRun('failed'));
         else resolve(result);
       };
       let child: ChildProcess;
       try {
         child = spawn(exec.command, exec.args, { env, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
       } catch (error) {
-        reject(fail('could not be started', error));
+        reject(fail('could not be started', { retryable: false, cause: error }));
         return;
       }
       this.#child = child;
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
-        settle(fail(`did not finish within ${timeoutMs} ms and was stopped`));
+        settle(
+          failedRun(
+            `did not finish within ${timeoutMs} ms and was stopped (is it waiting for input? it runs without a terminal)`,
+          ),
+        );
       }, timeoutMs);
       timer.unref();
 
       const stdout: Buffer[] = [];
       let stdoutBytes = 0;
-      let stderrTail = '';
+      // Whether it wrote to stderr, for the message; never what it wrote (a device code, a token).
+      let wroteStderr = false;
       child.stdout?.on('data', (chunk: Buffer) => {
         stdoutBytes += chunk.length;
         if (stdoutBytes <= STDOUT_LIMIT_BYTES) stdout.push(chunk);
-        else if (child.kill('SIGKILL')) settle(fail(`printed more than ${STDOUT_LIMIT_BYTES} bytes`));
+        else if (child.kill('SIGKILL')) settle(failedRun(`printed more than ${STDOUT_LIMIT_BYTES} bytes`));
       });
       child.stderr?.setEncoding('utf8');
       child.stderr?.on('data', (text: string) => {
-        stderrTail = (stderrTail + text).slice(-STDERR_KEEP_CHARS);
+        wroteStderr ||= text !== '';
         forward(text);
       });
       child.on('error', (error: NodeJS.ErrnoException) => {
+        if (this.#closed) return settle(closed());
         if (error.code === 'ENOENT') {
           const hint = exec.installHint !== undefined ? `\n\n${exec.installHint}` : '';
-          settle(fail(`was not found (is it installed and on PATH?)${hint}`, error));
+          settle(fail(`was not found (is it installed and on PATH?)${hint}`, { retryable: false, cause: error }));
         } else {
-          settle(fail(`could not be run: ${error.code ?? error.message}`, error));
+          const advice = error.code === 'EACCES' ? ' (is it executable?)' : '';
+          settle(
+            fail(`could not be started: ${error.code ?? error.message}${advice}`, { retryable: false, cause: error }),
+          );
         }
       });
       child.on('close', (code, signal) => {
-        if (this.#closed) return settle(fail('was stopped: the connection is closed'));
+        if (this.#closed) return settle(closed());
         if (code !== 0) {
           const how = code === null ? `was killed by ${signal ?? 'a signal'}` : `exited with code ${code}`;
-          const tail = stderrTail.trimEnd().split('\n').slice(-STDERR_TAIL_LINES).join('\n');
-          return settle(fail(tail === '' ? how : `${how}: ${tail}`));
+          const where = wroteStderr ? "its stderr went to this process's stderr" : 'it wrote nothing to stderr';
+          return settle(failedRun(`${how} (${where})`));
         }
         const parsed = parseExecCredential(Buffer.concat(stdout).toString('utf8'), exec.apiVersion);
-        if (typeof parsed === 'string') return settle(fail(parsed));
+        if (typeof parsed === 'string') return settle(failedRun(parsed));
         settle(undefined, parsed);
       });
     });

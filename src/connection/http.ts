@@ -13,7 +13,7 @@
 import { Readable } from 'node:stream';
 import ky, { type KyInstance } from 'ky';
 import { request as undiciRequest, type Dispatcher } from 'undici';
-import { AbortedError, NetworkError, TlsError } from '../errors.ts';
+import { AbortedError, ConnectionClosedError, NetworkError, TlsError } from '../errors.ts';
 import { sleep } from '../util/sleep.ts';
 import { classifyNetworkError } from './network-errors.ts';
 import type { TokenBucket } from '../util/token-bucket.ts';
@@ -137,17 +137,68 @@ async function discard(answer: Dispatcher.ResponseData): Promise<void> {
   await answer.body.arrayBuffer().catch(() => undefined);
 }
 
-/** Builds the `fetch` that ky calls, and its counters. */
+/** A watch (`?watch=true`): its answer streams until the server or the client ends it. */
+function isWatch(url: string): boolean {
+  const watch = new URL(url).searchParams.get('watch');
+  return watch === 'true' || watch === '1';
+}
+
+/**
+ * A watch never finishes by itself, so close() (which lets requests in flight finish) would wait
+ * for it forever: close() ends its stream instead, and the watch's reader gets `closedError()`.
+ */
+function endOnClose(answer: Dispatcher.ResponseData, closedError: () => Error, closedSignal: AbortSignal): void {
+  const end = (): void => {
+    answer.body.destroy(closedError());
+  };
+  if (closedSignal.aborted) return end();
+  closedSignal.addEventListener('abort', end, { once: true });
+  answer.body.once('close', () => closedSignal.removeEventListener('abort', end));
+}
+
+/**
+ * Builds the `fetch` that ky calls, and its counters. Once `options.transport` is closed, every
+ * request (and every one waiting for a retry or the rate limit) fails with ConnectionClosedError.
+ * @example
+ * ```ts
+ * const { fetch, stats } = createKubeFetch({ transport, auth, userAgent, retry: retryPolicy(undefined), rateLimiter: undefined, origin });
+ * const api = new EventsApi({ baseUrl, ky: createKy(fetch) });
+ * ```
+ */
 export function createKubeFetch(options: HttpOptions): { fetch: typeof globalThis.fetch; stats: HttpStats } {
   const stats: HttpStats = { requests: 0, attempts: 0, retries: 0, unauthorizedRefreshes: 0 };
   const random = options.random ?? Math.random;
   const fixedHeaders = impersonationHeaders(options.impersonate);
+
+  const { transport } = options;
 
   const kubeFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const request = input instanceof Request ? input : new Request(input, init);
     const method = request.method;
     const url = request.url;
     const signal = request.signal;
+    // After conn.close() nothing may reach undici's closed pool (a NetworkError the Recorder would retry).
+    const closed = (): ConnectionClosedError => new ConnectionClosedError(method, url);
+    if (transport.closed) throw closed();
+    /** A wait that the caller's signal or close() ends; close() makes it a ConnectionClosedError. */
+    const wait = async (run: (until: AbortSignal) => Promise<void>): Promise<void> => {
+      try {
+        await run(AbortSignal.any([signal, transport.closedSignal]));
+      } catch (error) {
+        if (transport.closed && !signal.aborted) throw closed();
+        throw error;
+      }
+      if (transport.closed) throw closed();
+    };
+    /** Credentials (or a refresh after a 401); a plugin stopped by close() is a ConnectionClosedError. */
+    const credentialsFrom = async <T>(run: () => Promise<T>): Promise<T> => {
+      try {
+        return await run();
+      } catch (error) {
+        if (transport.closed || error instanceof ConnectionClosedError) throw closed();
+        throw error;
+      }
+    };
     // Event bodies are small: buffering lets every retry send the same bytes.
     const body =
       method === 'GET' || method === 'HEAD' || request.body === null
@@ -156,8 +207,11 @@ export function createKubeFetch(options: HttpOptions): { fetch: typeof globalThi
     stats.requests += 1;
     let refreshed = false;
     for (let attempt = 0; ;) {
-      await options.rateLimiter?.take(signal);
-      const credentials: Credentials = await options.auth.credentials();
+      const limiter = options.rateLimiter;
+      if (limiter !== undefined) await wait((until) => limiter.take(until));
+      const credentials: Credentials = await credentialsFrom(() => options.auth.credentials());
+      if (transport.closed) throw closed();
+      const dispatcher = transport.dispatcherFor(credentials.clientCertificate);
       stats.attempts += 1;
       let answer: Dispatcher.ResponseData;
       try {
@@ -165,7 +219,7 @@ export function createKubeFetch(options: HttpOptions): { fetch: typeof globalThi
           method,
           headers: requestHeaders(request, credentials, fixedHeaders, options.userAgent),
           signal,
-          dispatcher: options.transport.dispatcherFor(credentials.clientCertificate),
+          dispatcher,
           ...(body !== undefined ? { body } : {}),
         });
       } catch (error) {
@@ -188,12 +242,20 @@ export function createKubeFetch(options: HttpOptions): { fetch: typeof globalThi
         }
         attempt += 1;
         stats.retries += 1;
-        await sleep(decision.delayMs, signal);
+        await wait((until) => sleep(decision.delayMs, until));
         continue;
       }
       if (answer.statusCode === 401 && !refreshed) {
         refreshed = true;
-        if (await options.auth.refreshAfterUnauthorized(credentials)) {
+        let fresh: boolean;
+        try {
+          fresh = await credentialsFrom(() => options.auth.refreshAfterUnauthorized(credentials));
+        } catch (error) {
+          // The plugin failed to run again (a CredentialError): the 401's body is not needed.
+          await discard(answer);
+          throw error;
+        }
+        if (fresh) {
           stats.unauthorizedRefreshes += 1;
           await discard(answer);
           continue;
@@ -207,11 +269,14 @@ export function createKubeFetch(options: HttpOptions): { fetch: typeof globalThi
         },
         { method, attempt, policy: options.retry, random: random() },
       );
-      if (!decision.retry) return handOn(method, url, signal, answer);
+      if (!decision.retry) {
+        if (isWatch(url)) endOnClose(answer, closed, transport.closedSignal);
+        return handOn(method, url, signal, answer);
+      }
       await discard(answer);
       attempt += 1;
       stats.retries += 1;
-      await sleep(decision.delayMs, signal);
+      await wait((until) => sleep(decision.delayMs, until));
     }
   };
   return { fetch: kubeFetch, stats };

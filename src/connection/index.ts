@@ -9,22 +9,32 @@
  * own never needs (bench/import-cost.ts measures it).
  */
 import type { KyInstance } from 'ky';
-import { ValidationError } from '../errors.ts';
 import { CoreEventsApi } from '../core-events-api.ts';
 import { EventsApi, DEFAULT_FIELD_MANAGER, DEFAULT_TIMEOUT_MS, type ApiConnection } from '../events-api.ts';
 import { VERSION } from '../version.ts';
 import type { HttpStats } from './http.ts';
 import type { KubeconfigObject, LoadConfigOptions } from './load-config.ts';
+import { checkConnectOptions } from './options.ts';
 import { rateLimiter, type RateLimitOptions } from './rate-limit.ts';
 import { retryPolicy, type RetryOptions } from './retry.ts';
 
-/** Options of {@link connect}; every one is optional. */
+/**
+ * Options of {@link connect}; every one is optional. They are checked at run time: an unknown
+ * name (also inside `retry` and `rateLimit`), `null`, a value of the wrong type or out of range is
+ * a `ValidationError` naming it (`options.execTimeoutMs`); `undefined` is the same as leaving it
+ * out. Every duration is a number of milliseconds > 0 and ≤ 2^31 − 1 (Node's longest timer).
+ * @example
+ * ```ts
+ * const options: ConnectOptions = { context: 'kind-dev', execTimeoutMs: 10_000, retry: { maxRetries: 3 } };
+ * const conn = await connect(options);
+ * ```
+ */
 export interface ConnectOptions {
   /** A kubeconfig path, several (merged like KUBECONFIG), or one already parsed (also a @kubernetes/client-node `KubeConfig`). @default KUBECONFIG, then ~/.kube/config, then in-cluster */
   kubeconfig?: string | readonly string[] | KubeconfigObject;
-  /** @default the kubeconfig's current-context */
+  /** A context name of the kubeconfig. @default the kubeconfig's current-context */
   context?: string;
-  /** Default namespace. @default the context's, else `default` (in a pod: POD_NAMESPACE, then the service account's) */
+  /** Default namespace, a namespace name (RFC 1123 label). @default the context's, else `default` (in a pod: POD_NAMESPACE, then the service account's) */
   namespace?: string;
   /** `true`: only the in-cluster service account; `false`: never. @default tried when no kubeconfig exists */
   inCluster?: boolean;
@@ -36,7 +46,7 @@ export interface ConnectOptions {
    * Recorder has its own write budget. @default false
    */
   rateLimit?: RateLimitOptions | false;
-  /** Timeout of one call (retries included) in ms; each call may override it. @default 30000 */
+  /** Timeout of one call (retries included) in ms, > 0 and ≤ 2^31 − 1; each call may override it. @default 30000 */
   timeoutMs?: number;
   /**
    * Most connections open to the apiserver at once; more requests in flight wait for one (with
@@ -50,15 +60,15 @@ export interface ConnectOptions {
    * not. @default {@link DEFAULT_HTTP2}
    */
   http2?: boolean;
-  /** @default `kube-events/<version> (node <version>)` */
+  /** The User-Agent header: printable text, no control characters. @default `kube-events/<version> (node <version>)` */
   userAgent?: string;
-  /** `fieldManager` of writes. @default 'kube-events' */
+  /** `fieldManager` of writes: at most 128 printable characters (the apiserver's limit). @default 'kube-events' */
   fieldManager?: string;
-  /** An exec credential plugin still running after this long is killed. @default 30000 */
+  /** An exec credential plugin still running after this many ms (> 0, ≤ 2^31 − 1) is killed. @default 30000 */
   execTimeoutMs?: number;
   /** Receives warnings (insecure TLS, a token file that failed to reload). @default process.emitWarning */
   warn?: (message: string) => void;
-  /** Environment for KUBECONFIG, proxies and exec plugins. @default process.env */
+  /** Environment for KUBECONFIG, proxies and exec plugins: an object of strings. @default process.env */
   env?: NodeJS.ProcessEnv;
   /** The in-cluster service account's folder (`token`, `ca.crt`, `namespace`). @default /var/run/secrets/kubernetes.io/serviceaccount */
   serviceAccountDir?: string;
@@ -82,7 +92,17 @@ export interface Connection extends ApiConnection {
   readonly coreEvents: CoreEventsApi;
   /** Requests, attempts, retries, 401 refreshes and TLS connections opened so far. */
   stats(): HttpStats & { connectionsOpened: number };
-  /** Closes pooled connections and stops credential plugins. */
+  /**
+   * Closes pooled connections (requests in flight finish first) and stops credential plugins.
+   * From then on every request through the connection, a retry waiting for its turn, or a watch
+   * being started fails at once with `ConnectionClosedError`, without touching the network.
+   * Close a Recorder using the connection first: its writes would be lost as `connection-closed`.
+   * @example
+   * ```ts
+   * await recorder.close();
+   * await conn.close();
+   * ```
+   */
   close(): Promise<void>;
 }
 
@@ -117,6 +137,7 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
 /**
  * Connects the way kubectl does.
+ * @throws ValidationError naming the option (`options.timeoutMs`, `options.retry.maxRetries`) when an option is unknown or wrong
  * @throws ConfigError naming the file and field when the kubeconfig or environment is wrong
  * @example
  * ```ts
@@ -125,19 +146,12 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
  * ```
  */
 export async function connect(options: ConnectOptions = {}): Promise<Connection> {
+  checkConnectOptions(options);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
-    throw new ValidationError('timeoutMs', 'must be a positive number of milliseconds');
   const retry = retryPolicy(options.retry);
   const limiter = rateLimiter(options.rateLimit);
   const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
-  if (maxConnections !== false && (!Number.isSafeInteger(maxConnections) || maxConnections < 1))
-    throw new ValidationError(
-      'maxConnections',
-      `must be a positive integer or false (no cap), got ${String(maxConnections)}`,
-    );
   const http2 = options.http2 ?? DEFAULT_HTTP2;
-  if (typeof http2 !== 'boolean') throw new ValidationError('http2', `must be true or false, got ${String(http2)}`);
   const loadOptions: LoadConfigOptions = {};
   if (options.kubeconfig !== undefined) loadOptions.kubeconfig = options.kubeconfig;
   if (options.context !== undefined) loadOptions.context = options.context;
@@ -184,8 +198,10 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
     coreEvents: new CoreEventsApi(base),
     stats: () => ({ ...stats, connectionsOpened: transport.connectionsOpened }),
     close: async () => {
+      // Closed first: a request, retry or plugin run from now on fails with ConnectionClosedError.
+      const closing = transport.close();
       config.auth.close();
-      await transport.close();
+      await closing;
     },
   };
   // Nothing secret is reachable from here, but keep inspection short and obviously safe.

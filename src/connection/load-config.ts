@@ -17,6 +17,7 @@ import {
   type Kubeconfig,
   type KubeconfigObject,
 } from './kubeconfig.ts';
+import { checkLoadConfigOptions } from './options.ts';
 import { loadPem, readProblem } from './pem.ts';
 import { sealConfig } from './redact.ts';
 import { clusterCa, proxyUrl, selectContext, serverUrl, userPlan, type UserPlan } from './resolve.ts';
@@ -24,7 +25,14 @@ import type { AuthProvider, ResolvedConfig } from './types.ts';
 
 export type { KubeconfigObject, KubeconfigDocument, ClientNodeKubeConfig } from './kubeconfig.ts';
 
-/** Options of {@link loadConfig}. */
+/**
+ * Options of {@link loadConfig}; checked at run time like connect()'s (a ValidationError naming
+ * `options.<name>`).
+ * @example
+ * ```ts
+ * const config = await loadConfig({ kubeconfig: '/home/me/.kube/config', context: 'kind-dev', execTimeoutMs: 10_000 });
+ * ```
+ */
 export interface LoadConfigOptions {
   /**
    * A kubeconfig file (must exist), several files (merged like KUBECONFIG, missing ones skipped),
@@ -42,31 +50,17 @@ export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
   /** @default HOME, else os.homedir() */
   homeDir?: string;
-  /** An exec plugin still running after this long is killed. @default 30000 */
+  /** An exec plugin still running after this many ms (> 0, ≤ 2^31 − 1) is killed. @default 30000 */
   execTimeoutMs?: number;
   /** Receives exec plugins' stderr. @default written to process.stderr, as kubectl does */
   execStderr?: (text: string) => void;
-  /** Token files (and the in-cluster token) are re-read when older than this. @default 60000 */
+  /** Token files (and the in-cluster token) are re-read when older than this many ms (> 0, ≤ 2^31 − 1). @default 60000 */
   tokenReloadMs?: number;
   /** The service account's token, ca.crt and namespace. @default /var/run/secrets/kubernetes.io/serviceaccount */
   serviceAccountDir?: string;
   /** Warnings (insecure TLS, `*-data` overriding a file, a token file that failed to reload). @default process.emitWarning */
   warn?: (message: string) => void;
 }
-
-const OPTIONS = {
-  kubeconfig: true,
-  context: true,
-  namespace: true,
-  inCluster: true,
-  env: true,
-  homeDir: true,
-  execTimeoutMs: true,
-  execStderr: true,
-  tokenReloadMs: true,
-  serviceAccountDir: true,
-  warn: true,
-} satisfies Record<keyof LoadConfigOptions, true>;
 
 const defaultWarn = (message: string): void => process.emitWarning(message, 'KubeEventsWarning');
 
@@ -79,12 +73,13 @@ const defaultWarn = (message: string): void => process.emitWarning(message, 'Kub
  * `util.inspect` and `JSON.stringify` of the result show no secret.
  *
  * # Errors
+ * ValidationError naming the option (`options.execTimeoutMs`) when an option is unknown or wrong.
  * ConfigError naming the file (or option, or `in-cluster`) and the field, e.g.
  * `users[ci].user.client-key`: nothing found, malformed YAML, a missing context/cluster/user,
  * an unreadable file, content that is not PEM, contradictory settings, `auth-provider`.
  */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<ResolvedConfig> {
-  checkOptions(options);
+  checkLoadConfigOptions(options);
   const env = options.env ?? process.env;
   const warn = options.warn ?? defaultWarn;
   const inCluster: InClusterOptions = {
@@ -120,21 +115,6 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Resol
     throw new ConfigError(loaded.source, undefined, `none of the kubeconfig files exist (${loaded.tried.join(', ')})`);
   }
   return fromKubeconfig(loaded, { options, env, warn });
-}
-
-function checkOptions(options: LoadConfigOptions): void {
-  for (const key of Object.keys(options)) {
-    if (!(key in OPTIONS)) throw new ConfigError('loadConfig options', key, 'unknown option');
-  }
-  for (const key of ['execTimeoutMs', 'tokenReloadMs'] as const) {
-    const value = options[key];
-    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) {
-      throw new ConfigError('loadConfig options', key, 'must be a number of milliseconds ≥ 0');
-    }
-  }
-  if (options.inCluster === true && (options.kubeconfig !== undefined || options.context !== undefined)) {
-    throw new ConfigError('loadConfig options', 'inCluster', 'cannot be combined with kubeconfig or context');
-  }
 }
 
 interface Found {

@@ -12,15 +12,21 @@
  * after (one run each, 2026-11-30).
  */
 
-import { ValidationError } from '../errors.ts';
+import { checkKnownOptions, integerAtLeast, milliseconds, requireObject, type OptionCheck } from './options.ts';
 
-/** Retry settings of a connection. */
+/**
+ * Retry settings of a connection (`connect({ retry })`); unknown fields are refused.
+ * @example
+ * ```ts
+ * const conn = await connect({ retry: { maxRetries: 3, maxDelayMs: 5_000 } });
+ * ```
+ */
 export interface RetryOptions {
-  /** Retries after the first attempt. @default 10 (client-go's) */
+  /** Retries after the first attempt, a whole number ≥ 0. @default 10 (client-go's) */
   maxRetries?: number;
-  /** First backoff step in ms, doubled per retry. @default 250 */
+  /** First backoff step in ms (> 0, ≤ 2^31 − 1), doubled per retry. @default 250 */
   baseDelayMs?: number;
-  /** Upper bound of one wait in ms, Retry-After included. @default 30000 */
+  /** Upper bound of one wait in ms (> 0, ≤ 2^31 − 1), Retry-After included. @default 30000 */
   maxDelayMs?: number;
 }
 
@@ -59,14 +65,33 @@ export function decideRetry(
   return { retry: true, delayMs: Math.round(Math.min(policy.maxDelayMs, delayMs)) };
 }
 
-/** Validates user retry options (or `false` for none) into a full policy. */
+const RETRY_CHECKS = {
+  maxRetries: integerAtLeast(0),
+  baseDelayMs: milliseconds,
+  maxDelayMs: milliseconds,
+} satisfies Record<keyof RetryOptions, OptionCheck>;
+
+/**
+ * Validates `connect({ retry })` (or `false` for none) into a full policy; fields left out (or
+ * `undefined`) keep their defaults.
+ * @throws ValidationError naming the field, e.g. `options.retry.baseDelayMs`, for an unknown
+ *   field, a `maxRetries` that is not a whole number ≥ 0, or a delay that is not a number of ms
+ *   > 0 and ≤ 2^31 − 1
+ * @example
+ * ```ts
+ * retryPolicy({ maxRetries: 3 }); // { maxRetries: 3, baseDelayMs: 250, maxDelayMs: 30000 }
+ * retryPolicy(false);             // { maxRetries: 0, … }
+ * ```
+ */
 export function retryPolicy(options: RetryOptions | false | undefined): Required<RetryOptions> {
   if (options === false) return { ...RETRY_DEFAULTS, maxRetries: 0 };
-  const policy = { ...RETRY_DEFAULTS, ...options };
-  for (const [key, value] of Object.entries(policy)) {
-    if (!Number.isFinite(value) || value < 0) {
-      throw new ValidationError(`retry.${key}`, `must be a finite number ≥ 0, got ${String(value)}`);
-    }
+  if (options === undefined) return { ...RETRY_DEFAULTS };
+  const given = requireObject(options, 'options.retry', 'an object or false');
+  checkKnownOptions(given, 'options.retry', RETRY_CHECKS);
+  const policy = { ...RETRY_DEFAULTS };
+  for (const key of Object.keys(RETRY_CHECKS) as (keyof RetryOptions)[]) {
+    const value = options[key];
+    if (value !== undefined) policy[key] = value;
   }
   return policy;
 }

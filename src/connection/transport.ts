@@ -33,12 +33,22 @@ function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
+/**
+ * The dispatchers of one connection. `close()` refuses new requests at once (`closed`,
+ * `closedSignal`) and closes the pool once the requests in flight are done.
+ * @example
+ * ```ts
+ * const transport = new Transport({ tls: { insecureSkipTlsVerify: false }, env: process.env, origin: 'in-cluster' });
+ * const dispatcher = transport.dispatcherFor(undefined);
+ * await transport.close(); // transport.closed is now true
+ * ```
+ */
 export class Transport {
   readonly #options: TransportOptions;
   #dispatcher: Dispatcher | undefined;
   #certificate: ClientCertificate | undefined;
   #connections = 0;
-  #closed = false;
+  readonly #closing = new AbortController();
 
   constructor(options: TransportOptions) {
     this.#options = options;
@@ -49,9 +59,22 @@ export class Transport {
     return this.#connections;
   }
 
-  /** The dispatcher for requests made with `certificate`; a new certificate replaces the pool. */
+  /** close() was called: no request may start. */
+  get closed(): boolean {
+    return this.#closing.signal.aborted;
+  }
+
+  /** Aborted by close(): ends waits (retry backoff, the rate limit) of requests not on the wire. */
+  get closedSignal(): AbortSignal {
+    return this.#closing.signal;
+  }
+
+  /**
+   * The dispatcher for requests made with `certificate`; a new certificate replaces the pool.
+   * Callers check {@link closed} first (http.ts turns it into a ConnectionClosedError).
+   */
   dispatcherFor(certificate: ClientCertificate | undefined): Dispatcher {
-    if (this.#closed) throw new ConfigError(this.#options.origin, undefined, 'the connection is closed');
+    if (this.closed) throw new ConfigError(this.#options.origin, undefined, 'the connection is closed');
     if (this.#dispatcher !== undefined && sameCertificate(certificate, this.#certificate)) return this.#dispatcher;
     const previous = this.#dispatcher;
     this.#dispatcher = this.#build(certificate);
@@ -61,8 +84,9 @@ export class Transport {
     return this.#dispatcher;
   }
 
+  /** Refuses new requests at once (synchronously), then closes the pool once requests in flight are done. */
   async close(): Promise<void> {
-    this.#closed = true;
+    this.#closing.abort(new Error('the connection is closed'));
     const dispatcher = this.#dispatcher;
     this.#dispatcher = undefined;
     await dispatcher?.close();

@@ -81,7 +81,7 @@ function start(args: string[]): {
 }
 
 const cli = (args: string[]): Promise<Run> => start(args).exited;
-const as = (identity: 'admin' | 'events-writer', info: HarnessInfo = kube().info): string[] => [
+const as = (identity: 'admin' | 'events-writer' | 'events-creator', info: HarnessInfo = kube().info): string[] => [
   '--kubeconfig',
   info.kubeconfigs[identity],
 ];
@@ -222,6 +222,37 @@ describe('kube-events publish', () => {
     expect(await kubectl(['describe', 'configmap', 'cli-config', '-n', ns])).toMatch(
       /Normal\s+Loaded\s+\S+\s+kube-events\/cli/,
     );
+  });
+
+  it('a namespace that does not exist: the create is lost as namespace-gone; exit 1, the loss on stderr, nothing "written"', async () => {
+    const missing = `${ns}-missing`;
+    const args = ['publish', 'pod/cli-lost', '-n', missing, '--reason', 'Synced', '--action', 'Reconcile'];
+    const run = await cli([...args, '--count', '3', ...as('events-writer')]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    const lines = run.stderr.trimEnd().split('\n');
+    expect(lines[0]).toBe('kube-events: 1 of 1 occurrence(s) lost (namespace-gone: 1)');
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `^kube-events: 1 occurrence\\(s\\) of Synced about Pod ${escapeRegExp(missing)}/cli-lost lost \\(namespace-gone\\): .*the namespace no longer exists \\(cause: POST .* 404 NotFound: namespaces "${escapeRegExp(missing)}" not found\\)$`,
+      ),
+    );
+    expect(lines[2]).toBe('kube-events: stopped at occurrence 1 of 3');
+  });
+
+  it('an identity that may create but not patch: --count 3 loses count 2 as forbidden; exit 1, what landed stays', async () => {
+    const args = ['publish', 'pod/cli-no-patch', '-n', ns, '--reason', 'Synced', '--action', 'Reconcile'];
+    const run = await cli([...args, '--count', '3', ...as('events-creator')]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^event\.events\.k8s\.io\/\S+ created \(namespace \S+, count 1\)\n$/);
+    expect(run.stdout).not.toMatch(/written/);
+    const lines = run.stderr.trimEnd().split('\n');
+    expect(lines[0]).toBe('kube-events: 1 of 2 occurrence(s) lost (forbidden: 1)');
+    expect(lines[1]).toMatch(
+      /lost \(forbidden\): .*the identity needs create and patch on events .*cannot patch resource "events"/,
+    );
+    expect(lines[2]).toBe('kube-events: stopped at occurrence 2 of 3');
+    expect((await getEvent(createdName(run.stdout))).series).toBeUndefined();
   });
 
   it('a cluster-scoped kind (clusterrole/x) goes to the default namespace without a namespace of its own', async () => {

@@ -2,7 +2,7 @@ import { rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../src/errors.ts';
+import { ConfigError, CredentialError } from '../../../src/errors.ts';
 import {
   ClientCertificate,
   StaticAuth,
@@ -141,6 +141,27 @@ describe('TokenFileAuth', () => {
     expect((error as ConfigError).field).toBe('users[u].user.tokenFile');
     expect((error as ConfigError).message).toMatch(message);
     await expect(auth.credentials()).rejects.toThrow(message);
+  });
+
+  it('at request time, a token file that cannot be read is a retryable CredentialError; at load() a plain ConfigError', async () => {
+    const file = join(dir, 'appears-later');
+    const auth = new TokenFileAuth({ file, reloadMs: 0, source: '/cfg', field: 'users[u].user.tokenFile' });
+    const atLoad = await auth.load().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(atLoad).toBeInstanceOf(ConfigError);
+    expect(atLoad).not.toBeInstanceOf(CredentialError);
+    const atRequest = await auth.credentials().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(atRequest).toBeInstanceOf(CredentialError);
+    expect(atRequest).toMatchObject({ retryable: true, source: '/cfg', field: 'users[u].user.tokenFile' });
+    expect((atRequest as Error).message).toMatch(/cannot read the token from .*appears-later: no such file/);
+    // The volume is mounted: the next request reads it.
+    writeFileSync(file, 'late-token');
+    expect((await auth.credentials()).authorization).toBe('Bearer late-token');
   });
 
   it('uses a token set next to tokenFile until the file has been read, then the file', async () => {

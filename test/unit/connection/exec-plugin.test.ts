@@ -4,7 +4,8 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ExecPluginAuth, parseExecCredential, type ExecPluginOptions } from '../../../src/connection/exec-plugin.ts';
 import type { ExecPlan } from '../../../src/connection/resolve.ts';
-import { CERT_PEM, KEY_PEM, failure, tempDir } from './helpers.ts';
+import { ConnectionClosedError, CredentialError } from '../../../src/errors.ts';
+import { CERT_PEM, KEY_PEM, tempDir } from './helpers.ts';
 
 const { dir, write } = tempDir();
 const V1 = 'client.authentication.k8s.io/v1' as const;
@@ -32,8 +33,15 @@ setTimeout(() => {
     case 'half-cert': out({ clientCertificateData: ${JSON.stringify(CERT_PEM)} }); break;
     case 'fail':
       out({ token: 'tok-SECRET' });
-      process.stderr.write('step 1\\nstep 2\\nstep 3\\nstep 4\\nstep 5\\nerror: you must log in\\n');
+      process.stderr.write('To sign in, open https://login.example/device and enter the code DEVICE-CODE-SECRET\\nerror: you must log in\\n');
       process.exit(3);
+    case 'fail-silently': process.exit(1);
+    case 'fail-once':
+      if (run === 1) { process.stderr.write('identity provider unavailable: DEVICE-CODE-SECRET\\n'); process.exit(1); }
+      out({ token: 'tok-' + run });
+      break;
+    case 'kill-self': process.kill(process.pid, 'SIGTERM'); setInterval(() => {}, 1000); break;
+    case 'flood': process.stdout.write('x'.repeat(2 * 1024 * 1024)); break;
     case 'garbage': process.stdout.write('token=tok-SECRET (not json)'); break;
     case 'hang': setInterval(() => {}, 1000); break;
     case 'stderr': process.stderr.write('refreshing your login\\n'); out({ token: 'tok-' + run }); break;
@@ -41,6 +49,24 @@ setTimeout(() => {
 }, Number(env.PLUGIN_DELAY_MS ?? 0));
 `,
 );
+
+/** Awaits a promise that must reject with a CredentialError, and returns the error. */
+async function failure(promise: Promise<unknown>): Promise<CredentialError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(CredentialError);
+  return error as CredentialError;
+}
+
+/** What no error object may hold: the plugin's stderr (a device code) or its stdout (a token). */
+function expectNoSecret(error: Error): void {
+  const everything = [error.message, error.stack ?? '', inspect(error, { depth: 5 }), JSON.stringify(error)].join('\n');
+  expect(everything).not.toContain('SECRET');
+  expect(everything).not.toContain('you must log in');
+  expect(error.cause).toBeUndefined();
+}
 
 let counter = 0;
 /** A plugin provider with its own count file; `env` entries become the kubeconfig's exec.env. */
@@ -184,13 +210,15 @@ describe('ExecPluginAuth', () => {
     expect(stderr.join('')).toBe('refreshing your login\n');
   });
 
-  it('kills a plugin that does not finish in time', async () => {
+  it('kills a plugin that does not finish in time: a retryable CredentialError', async () => {
     const { auth, info } = plugin({ env: { PLUGIN_MODE: 'hang' }, timeoutMs: 500 });
     const started = Date.now();
     const error = await failure(auth.credentials());
     expect(Date.now() - started).toBeLessThan(5_000);
+    expect(error.retryable).toBe(true);
     expect(error.message).toBe(
-      `/cfg: users[ci].user.exec: exec plugin ${process.execPath} did not finish within 500 ms and was stopped`,
+      `/cfg: users[ci].user.exec: exec plugin ${process.execPath} did not finish within 500 ms and was stopped ` +
+        '(is it waiting for input? it runs without a terminal); check that the plugin works: run it by hand',
     );
     // The kill is sent before credentials() rejects; the process is gone once the OS has reaped it.
     const alive = (): boolean => {
@@ -205,21 +233,62 @@ describe('ExecPluginAuth', () => {
     expect(() => process.kill(info().pid, 0)).toThrow(/ESRCH/);
   });
 
-  it('reports a missing command with its installHint', async () => {
+  it('reports a missing command with its installHint: not retryable', async () => {
     const { auth } = plugin({
       exec: { command: join(dir, 'no-such-plugin'), installHint: 'Install it with: brew install no-such-plugin' },
     });
     const error = await failure(auth.credentials());
+    expect(error.retryable).toBe(false);
     expect(error.message).toMatch(
       /no-such-plugin was not found \(is it installed and on PATH\?\)\n\nInstall it with: brew install no-such-plugin$/,
     );
   });
 
-  it('reports the exit code and the last lines of stderr, never stdout', async () => {
-    const { auth } = plugin({ env: { PLUGIN_MODE: 'fail' } });
+  it('a command that cannot be started (not executable) is not retryable', async () => {
+    const notExecutable = write('not-executable', '#!/bin/sh\necho hi\n');
+    const { auth } = plugin({ exec: { command: notExecutable, args: [] } });
     const error = await failure(auth.credentials());
-    expect(error.message).toMatch(/exited with code 3: step 2\nstep 3\nstep 4\nstep 5\nerror: you must log in$/);
-    expect(error.message).not.toContain('SECRET');
+    expect(error.retryable).toBe(false);
+    expect(error.message).toMatch(/not-executable could not be started: EACCES \(is it executable\?\)$/);
+  });
+
+  it('a non-zero exit is a retryable CredentialError with the exit code; its stderr goes to the hook only, never into the error', async () => {
+    const { auth, stderr } = plugin({ env: { PLUGIN_MODE: 'fail' } });
+    const error = await failure(auth.credentials());
+    expect(error.retryable).toBe(true);
+    expect(error.message).toBe(
+      `/cfg: users[ci].user.exec: exec plugin ${process.execPath} exited with code 3 ` +
+        "(its stderr went to this process's stderr); check that the plugin works: run it by hand",
+    );
+    expectNoSecret(error);
+    // The device code reached the user as the plugin wrote it.
+    expect(stderr.join('')).toContain('enter the code DEVICE-CODE-SECRET');
+  });
+
+  it('says so when a failed plugin wrote nothing to stderr', async () => {
+    const error = await failure(plugin({ env: { PLUGIN_MODE: 'fail-silently' } }).auth.credentials());
+    expect(error.message).toMatch(/exited with code 1 \(it wrote nothing to stderr\); check that the plugin works/);
+  });
+
+  it('a plugin killed by a signal is retryable and names the signal', async () => {
+    const error = await failure(plugin({ env: { PLUGIN_MODE: 'kill-self' } }).auth.credentials());
+    expect(error.retryable).toBe(true);
+    expect(error.message).toMatch(/was killed by SIGTERM \(it wrote nothing to stderr\)/);
+  });
+
+  it('output over the limit is retryable', async () => {
+    const error = await failure(plugin({ env: { PLUGIN_MODE: 'flood' } }).auth.credentials());
+    expect(error.retryable).toBe(true);
+    expect(error.message).toMatch(/printed more than 1048576 bytes; check that the plugin works/);
+  });
+
+  it('a plugin that fails once works on the next call: the failure is not cached', async () => {
+    const { auth, runs } = plugin({ env: { PLUGIN_MODE: 'fail-once' } });
+    const error = await failure(auth.credentials());
+    expect(error.retryable).toBe(true);
+    expectNoSecret(error);
+    expect((await auth.credentials()).authorization).toBe('Bearer tok-2');
+    expect(runs()).toBe(2);
   });
 
   it.each([
@@ -230,21 +299,33 @@ describe('ExecPluginAuth', () => {
       /returned apiVersion client.authentication.k8s.io\/v1beta1, but the kubeconfig asks for client.authentication.k8s.io\/v1/,
     ],
     ['a certificate without key', { PLUGIN_MODE: 'half-cert' }, /only one of clientCertificateData and clientKeyData/],
-  ])('refuses %s, naming the command', async (_name, env, message) => {
+  ])('refuses %s, naming the command (retryable)', async (_name, env, message) => {
     const { auth } = plugin({ env });
     const error = await failure(auth.credentials());
+    expect(error.retryable).toBe(true);
     expect(error.message).toContain(`exec plugin ${process.execPath}`);
     expect(error.message).toMatch(message);
-    expect(error.message).not.toContain('SECRET');
+    expectNoSecret(error);
   });
 
-  it('stops a running plugin on close and refuses to run afterwards', async () => {
-    const { auth } = plugin({ env: { PLUGIN_MODE: 'hang' } });
+  it('stops a running plugin on close and refuses to run afterwards: ConnectionClosedError, not a CredentialError', async () => {
+    const { auth, runs } = plugin({ env: { PLUGIN_MODE: 'hang' } });
     const pending = auth.credentials();
     await new Promise((r) => setTimeout(r, 200));
     auth.close();
-    expect((await failure(pending)).message).toMatch(/the connection is closed/);
-    expect((await failure(auth.credentials())).message).toMatch(/was not run: the connection is closed/);
+    const stopped = await pending.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(stopped).toBeInstanceOf(ConnectionClosedError);
+    expect(stopped).not.toBeInstanceOf(CredentialError);
+    expect((stopped as Error).message).toMatch(/the connection is closed/);
+    const later = await auth.credentials().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(later).toBeInstanceOf(ConnectionClosedError);
+    expect(runs()).toBe(1);
   });
 
   it('prints no token', async () => {

@@ -3,6 +3,7 @@ import { delimiter, join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, type LoadConfigOptions } from '../../../src/connection/load-config.ts';
+import { ValidationError } from '../../../src/errors.ts';
 import { CA_PEM, CERT_PEM, KEY_PEM, b64, failure, tempDir, warnings } from './helpers.ts';
 
 const { dir, write } = tempDir();
@@ -285,11 +286,22 @@ describe('loadConfig: errors name the file and the field', () => {
     expect(error.stack).not.toMatch(/node_modules\/yaml/);
   });
 
-  it('refuses unknown options and bad budgets', async () => {
+  it('refuses unknown options and bad budgets with a ValidationError naming the option', async () => {
+    const refused = async (options: LoadConfigOptions) => {
+      const error = await load(options).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(ValidationError);
+      return error as ValidationError;
+    };
     const unknown = { kubeconfig: A, kubeConfig: A } as LoadConfigOptions;
-    expect((await failure(load(unknown))).message).toBe('loadConfig options: kubeConfig: unknown option');
-    expect((await failure(load({ kubeconfig: A, execTimeoutMs: -1 }))).field).toBe('execTimeoutMs');
-    expect((await failure(load({ kubeconfig: A, inCluster: true }))).field).toBe('inCluster');
+    expect((await refused(unknown)).message).toMatch(
+      /^options\.kubeConfig: unknown option \(did you mean kubeconfig\?\)/,
+    );
+    expect((await refused({ kubeconfig: A, execTimeoutMs: -1 })).field).toBe('options.execTimeoutMs');
+    expect((await refused({ kubeconfig: A, tokenReloadMs: 0 })).field).toBe('options.tokenReloadMs');
+    expect((await refused({ kubeconfig: A, inCluster: true })).field).toBe('options.inCluster');
   });
 });
 

@@ -62,7 +62,7 @@ describe('connect({ maxConnections })', () => {
     'rejects maxConnections %s with a ValidationError naming it',
     async (value) => {
       await expect(connect({ kubeconfig: kubeconfig(), maxConnections: value as number })).rejects.toThrow(
-        expect.objectContaining({ name: 'ValidationError', field: 'maxConnections' }) as Error,
+        expect.objectContaining({ name: 'ValidationError', field: 'options.maxConnections' }) as Error,
       );
     },
   );

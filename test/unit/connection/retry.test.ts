@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../src/errors.ts';
-import { decideRetry, RETRY_DEFAULTS, retryPolicy, type AttemptOutcome } from '../../../src/connection/retry.ts';
+import {
+  decideRetry,
+  RETRY_DEFAULTS,
+  retryPolicy,
+  type AttemptOutcome,
+  type RetryOptions,
+} from '../../../src/connection/retry.ts';
 
 const policy = RETRY_DEFAULTS;
 const decide = (outcome: AttemptOutcome, method: string, attempt = 0, random = 1) =>
@@ -62,10 +68,19 @@ describe('decideRetry', () => {
 });
 
 describe('retryPolicy', () => {
-  it('fills defaults and rejects nonsense', () => {
+  it('fills defaults (undefined fields are absent) and rejects nonsense', () => {
     expect(retryPolicy({ maxRetries: 3 })).toEqual({ ...RETRY_DEFAULTS, maxRetries: 3 });
-    expect(() => retryPolicy({ baseDelayMs: -1 })).toThrow(/retry\.baseDelayMs: must be a finite number/);
+    expect(retryPolicy({ maxRetries: undefined, baseDelayMs: 10 })).toEqual({ ...RETRY_DEFAULTS, baseDelayMs: 10 });
+    expect(retryPolicy({ maxRetries: 0 }).maxRetries).toBe(0);
+    expect(() => retryPolicy({ baseDelayMs: -1 })).toThrow(
+      /^options\.retry\.baseDelayMs: must be a number of milliseconds > 0, got -1$/,
+    );
     expect(() => retryPolicy({ maxRetries: Number.NaN })).toThrow(ValidationError);
-    expect(() => retryPolicy({ maxRetries: Number.NaN })).toThrow(/^retry\.maxRetries: /);
+    expect(() => retryPolicy({ maxRetries: Number.NaN })).toThrow(/^options\.retry\.maxRetries: /);
+    expect(() => retryPolicy({ maxRetries: 1.5 })).toThrow(/^options\.retry\.maxRetries: must be a whole number ≥ 0/);
+    expect(() => retryPolicy({ maxDelay: 5 } as RetryOptions)).toThrow(/^options\.retry\.maxDelay: unknown option/);
+    expect(() => retryPolicy(null as unknown as RetryOptions)).toThrow(
+      /^options\.retry: must be an object or false, got null$/,
+    );
   });
 });
