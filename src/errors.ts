@@ -109,8 +109,12 @@ export const isResourceExpired = (error: unknown): error is ResourceExpiredError
   error instanceof ResourceExpiredError;
 
 /**
- * A kubeconfig, in-cluster environment or connection option is missing, malformed or
- * contradictory. The message names the file (or variable) and the field.
+ * A kubeconfig or in-cluster environment is missing, malformed or contradictory (a bad `connect()`
+ * option is a ValidationError). The message names the file (or variable) and the field.
+ * @example
+ * ```ts
+ * try { await connect({ kubeconfig: './kubeconfig' }); } catch (error) { if (isConfigError(error)) console.error(error.source); }
+ * ```
  */
 export class ConfigError extends KubeEventsError {
   override name = 'ConfigError';
