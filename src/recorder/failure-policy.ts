@@ -77,18 +77,19 @@ const SPELL_MS: Record<Spell, number> = { forbidden: FORBIDDEN_SPELL_MS, credent
 export function decideFailure(error: unknown, context: FailureContext, spells: FailureSpells): FailureDecision {
   const { verdict } = failureRow(error);
   if (verdict.action === 'lose') return { action: 'abandon', reason: verdict.reason };
-  if (verdict.action === 'retry-within') {
-    const lasted = spells.lasted(verdict.spell, error, context.namespace, context.nowMs);
-    if (lasted >= SPELL_MS[verdict.spell]) return { action: 'abandon', reason: verdict.lostAs };
-  }
   const retryAfterSeconds = error instanceof ApiError ? error.retryAfterSeconds : undefined;
-  return {
-    action: 'retry',
-    delayMs: retryDelay({
-      failures: context.failures,
-      draining: context.draining,
-      retryAfterMs: retryAfterSeconds === undefined ? undefined : retryAfterSeconds * 1000,
-      random: context.random,
-    }),
-  };
+  const retryAfterMs = retryAfterSeconds === undefined ? undefined : retryAfterSeconds * 1000;
+  const delayMs = retryDelay({
+    failures: context.failures,
+    draining: context.draining,
+    retryAfterMs,
+    random: context.random,
+  });
+  if (verdict.action === 'retry') return { action: 'retry', delayMs };
+  const lasted = spells.lasted(verdict.spell, error, context.namespace, context.nowMs);
+  const left = SPELL_MS[verdict.spell] - lasted;
+  if (left <= 0) return { action: 'abandon', reason: verdict.lostAs };
+  // The last retry falls at the spell's end, not a doubled backoff after it: a series that cannot
+  // land is reported within the spell (plus one answer), not up to twice as late.
+  return { action: 'retry', delayMs: Math.max(retryAfterMs ?? 0, Math.min(delayMs, left)) };
 }

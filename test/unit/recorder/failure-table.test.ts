@@ -212,6 +212,18 @@ describe('decideFailure and the bounded spells', () => {
     expect(late).toEqual({ action: 'abandon', reason: 'forbidden' });
   });
 
+  it('never waits past the spell: the last retry falls at its end', () => {
+    const spells = new FailureSpells();
+    spells.succeeded('POST', 'team-b');
+    decideFailure(rbac('POST'), { ...context, nowMs: 0 }, spells);
+    const late = decideFailure(
+      rbac('POST'),
+      { ...context, failures: 8, nowMs: FORBIDDEN_SPELL_MS - 2_000, random: 0.99 },
+      spells,
+    );
+    expect(late).toEqual({ action: 'retry', delayMs: 2_000 });
+  });
+
   it('keeps the 403 spell per namespace: successes elsewhere do not reset it', () => {
     const spells = new FailureSpells();
     spells.succeeded('POST', 'team-b');
